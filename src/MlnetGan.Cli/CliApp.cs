@@ -1,0 +1,44 @@
+using System.CommandLine;
+using MlnetGan.Cli.Commands;
+using MlnetGan.Data;
+using MlnetGan.Gan;
+using Spectre.Console;
+
+namespace MlnetGan.Cli;
+
+/// <summary>The <c>mlnetgan</c> command line: subcommands, and one error line with a non-zero exit code on failure.</summary>
+public static class CliApp
+{
+    /// <summary>Exit code of a run that failed on bad input or a failed operation.</summary>
+    public const int ErrorExitCode = 1;
+
+    /// <summary>Exit code of a run that was interrupted (Ctrl+C) after saving its state.</summary>
+    public const int InterruptedExitCode = 130;
+
+    /// <summary>Builds the root command with every subcommand.</summary>
+    public static RootCommand BuildRootCommand()
+    {
+        var root = new RootCommand("MlnetGan: train a DCGAN with TorchSharp and use its discriminator as an image featurizer in ML.NET.");
+        root.Subcommands.Add(TrainCommand.Create());
+        return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parse = BuildRootCommand().Parse(args);
+        try
+        {
+            return await parse.InvokeAsync();
+        }
+        catch (Exception e) when (IsUserFacing(e))
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return ErrorExitCode;
+        }
+    }
+
+    /// <summary>Errors caused by input, files or training that get one clear line instead of a stack trace.</summary>
+    public static bool IsUserFacing(Exception e) =>
+        e is DatasetException or RunException or TrainingDivergedException or ArgumentException or IOException or UnauthorizedAccessException;
+}

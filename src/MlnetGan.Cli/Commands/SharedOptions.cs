@@ -1,0 +1,53 @@
+using System.CommandLine;
+using MlnetGan.Data;
+
+namespace MlnetGan.Cli.Commands;
+
+/// <summary>Options that several commands share, built fresh for each command.</summary>
+internal static class SharedOptions
+{
+    public static Option<string> Data(string description = "Dataset: 'builtin' (no download), a CIFAR-10 binary folder, an image folder (root/<class>/*.png|jpg) or an MNIST IDX folder.") =>
+        new("--data") { Description = description, DefaultValueFactory = _ => BuiltinShapes.Name };
+
+    public static Option<DatasetFormat> Format() =>
+        new("--format") { Description = "Force the dataset format instead of detecting it.", DefaultValueFactory = _ => DatasetFormat.Auto };
+
+    public static Option<bool> SkipCorrupt() =>
+        new("--skip-corrupt-images") { Description = "Image folders: leave undecodable files out with a warning instead of failing." };
+
+    public static Option<string> Device() =>
+        new("--device") { Description = "auto | cpu | cuda | cuda:N. auto takes CUDA when available.", DefaultValueFactory = _ => "auto" };
+
+    public static Option<bool> AllowCpuFallback() =>
+        new("--allow-cpu-fallback") { Description = "When CUDA is requested but unavailable, log it and use the CPU instead of failing." };
+
+    public static Option<long> Seed() =>
+        new("--seed") { Description = "Random seed (weights, shuffling, noise, label subsets).", DefaultValueFactory = _ => 0 };
+
+    public static Option<int> ImageSize() => Positive(new Option<int>("--image-size") { Description = "Model image size: 32 or 64.", DefaultValueFactory = _ => 32 });
+
+    public static Option<int> Channels() => Positive(new Option<int>("--channels") { Description = "Model channels: 1 (grayscale) or 3 (RGB).", DefaultValueFactory = _ => 3 });
+
+    /// <summary>Adds a validator that rejects zero and negative values, naming the option.</summary>
+    public static Option<int> Positive(Option<int> option)
+    {
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<int>();
+            if (value <= 0) result.AddError($"{option.Name} must be positive, not {value}");
+        });
+        return option;
+    }
+
+    /// <summary>Loads the dataset the options name, warnings to the console.</summary>
+    public static DatasetSplits LoadData(string data, DatasetFormat format, bool skipCorrupt, int imageSize, int channels, long seed) =>
+        DatasetLoader.Load(data, new DatasetLoadOptions
+        {
+            Format = format,
+            ImageSize = imageSize,
+            Channels = channels,
+            OnCorruptImage = skipCorrupt ? CorruptImagePolicy.SkipWithWarning : CorruptImagePolicy.Fail,
+            Warn = message => Spectre.Console.AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {message}"),
+            BuiltinSeed = (int)(seed & 0x7FFFFFFF),
+        });
+}

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using MlnetGan.Data;
+using MlnetGan.Gan;
+using Spectre.Console;
+
+namespace MlnetGan.Cli.Commands;
+
+/// <summary><c>mlnetgan train</c>: trains a DCGAN on unlabeled images into a run folder.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var data = SharedOptions.Data();
+        var format = SharedOptions.Format();
+        var skipCorrupt = SharedOptions.SkipCorrupt();
+        var output = new Option<string>("--out") { Description = "Run folder (config, metrics.csv, checkpoints, samples).", Required = true };
+        var imageSize = SharedOptions.ImageSize();
+        var channels = SharedOptions.Channels();
+        var nz = SharedOptions.Positive(new Option<int>("--nz") { Description = "Latent vector length.", DefaultValueFactory = _ => 100 });
+        var ngf = SharedOptions.Positive(new Option<int>("--ngf") { Description = "Generator width.", DefaultValueFactory = _ => 64 });
+        var ndf = SharedOptions.Positive(new Option<int>("--ndf") { Description = "Discriminator width.", DefaultValueFactory = _ => 64 });
+        var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => 128 });
+        var epochs = SharedOptions.Positive(new Option<int>("--epochs") { Description = "Passes over the training images.", DefaultValueFactory = _ => 5 });
+        var learningRate = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 2e-4 };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints (0: each epoch only).", DefaultValueFactory = _ => 500 };
+        var seed = SharedOptions.Seed();
+        var device = SharedOptions.Device();
+        var fallback = SharedOptions.AllowCpuFallback();
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its latest checkpoint, exactly where it stopped." };
+
+        var command = new Command("train", "Train a DCGAN on unlabeled images (labels are ignored).")
+        {
+            data, format, skipCorrupt, output, imageSize, channels, nz, ngf, ndf, batchSize, epochs, learningRate, checkpointEvery, seed, device, fallback, resume,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var run = new RunFolder(parse.GetRequiredValue(output));
+            var model = new DcganConfig
+            {
+                ImageSize = parse.GetValue(imageSize), Channels = parse.GetValue(channels), Nz = parse.GetValue(nz), Ngf = parse.GetValue(ngf), Ndf = parse.GetValue(ndf),
+            }.Validate();
+            var options = new TrainingOptions
+            {
+                Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batchSize), LearningRate = parse.GetValue(learningRate),
+                Seed = parse.GetValue(seed), CheckpointEvery = parse.GetValue(checkpointEvery),
+            }.Validate();
+            bool isResume = parse.GetValue(resume);
+            if (isResume && run.Exists)
+            {
+                var saved = run.ReadConfig();
+                if (saved.Model != model)
+                    throw new ArgumentException($"--resume: {run.Root} was trained as {CheckpointStore.Describe(saved.Model)}; pass the same model options (or none) to resume it");
+                options = saved.Training with { Epochs = options.Epochs };
+            }
+            var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
+            var splits = SharedOptions.LoadData(parse.GetValue(data)!, parse.GetValue(format), parse.GetValue(skipCorrupt), model.ImageSize, model.Channels, options.Seed);
+            AnsiConsole.MarkupLineInterpolated($"Training a DCGAN ({CheckpointStore.Describe(model)}) on {splits.Train.Count} images from {splits.Train.Source} on {torchDevice}, into {run.Root}");
+
+            var result = await Task.Run(() => ConsoleProgress.Train(run, splits.Train, model, options, torchDevice, isResume, cancellation), CancellationToken.None);
+            if (result.Interrupted)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[yellow]Interrupted at step {result.Step}/{result.TotalSteps}; checkpoint {result.LatestCheckpoint}. Run the same command with --resume to continue.[/]");
+                return CliApp.InterruptedExitCode;
+            }
+            AnsiConsole.MarkupLineInterpolated($"Done: {result.Step} steps in {result.Elapsed:hh\\:mm\\:ss}, {result.ImagesPerSecond:F0} images/s. Samples in {run.SamplesPath}");
+            return 0;
+        });
+        return command;
+    }
+}

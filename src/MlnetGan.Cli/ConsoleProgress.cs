@@ -1,0 +1,59 @@
+using MlnetGan.Data;
+using MlnetGan.Gan;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace MlnetGan.Cli;
+
+/// <summary>Runs long work under a Spectre.Console progress bar (rate and ETA), or plain lines when output is redirected.</summary>
+internal static class ConsoleProgress
+{
+    /// <summary>Trains with a progress bar showing epoch, images/s, losses and the time remaining.</summary>
+    public static TrainingResult Train(RunFolder run, ImageDataset dataset, DcganConfig model, TrainingOptions options, Device device, bool resume, CancellationToken cancellation)
+    {
+        TrainingResult? result = null;
+        Run("training", (report) =>
+        {
+            var progress = new SynchronousProgress<TrainingProgress>(p => report(p.Step, p.TotalSteps,
+                $"epoch {p.Epoch}/{p.Epochs} · {p.ImagesPerSecond:F0} img/s · D {p.LossD:F3} G {p.LossG:F3} · D(x) {p.DReal:F2} D(G(z)) {p.DFake:F2}"));
+            result = DcganTrainer.Train(dataset, run, model, options, device, resume, progress, cancellation);
+        });
+        return result!;
+    }
+
+    /// <summary>Runs <paramref name="work"/>, which reports (done, total, status) as it goes.</summary>
+    public static void Run(string title, Action<Action<long, long, string>> work)
+    {
+        if (Console.IsOutputRedirected)
+        {
+            var last = DateTime.MinValue;
+            work((done, total, status) =>
+            {
+                if (DateTime.UtcNow - last < TimeSpan.FromSeconds(5) && done < total) return;
+                last = DateTime.UtcNow;
+                Console.WriteLine($"{title}: {done}/{total} {status}");
+            });
+            return;
+        }
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask(title);
+                work((done, total, status) =>
+                {
+                    task.MaxValue = Math.Max(total, 1);
+                    task.Value = done;
+                    task.Description = $"{title} {Markup.Escape(status)}";
+                });
+                task.StopTask();
+            });
+    }
+
+    /// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread (System's posts to the thread pool).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

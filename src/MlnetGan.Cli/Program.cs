@@ -1,0 +1,3 @@
+using MlnetGan.Cli;
+
+return await CliApp.RunAsync(args);

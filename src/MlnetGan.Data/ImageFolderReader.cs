@@ -1,0 +1,145 @@
+using SkiaSharp;
+
+namespace MlnetGan.Data;
+
+/// <summary>What to do with an image file that cannot be decoded.</summary>
+public enum CorruptImagePolicy
+{
+    /// <summary>Stop with an error naming the file (the default).</summary>
+    Fail,
+
+    /// <summary>Leave the file out and report it through the warning callback.</summary>
+    SkipWithWarning,
+}
+
+/// <summary>Options for <see cref="ImageFolderReader"/>.</summary>
+public sealed record ImageFolderOptions
+{
+    /// <summary>Side of the square images produced (images are resized to it).</summary>
+    public int ImageSize { get; init; } = 32;
+
+    /// <summary>1 (luminance) or 3 (RGB).</summary>
+    public int Channels { get; init; } = 3;
+
+    /// <summary>What to do with undecodable files.</summary>
+    public CorruptImagePolicy OnCorruptImage { get; init; } = CorruptImagePolicy.Fail;
+
+    /// <summary>Receives one line per skipped file.</summary>
+    public Action<string>? Warn { get; init; }
+}
+
+/// <summary>
+/// Reads image folders: <c>root/&lt;class&gt;/*.png|jpg|jpeg</c>, class names sorted ordinally, or a split layout
+/// <c>root/train/&lt;class&gt;/…</c> with an optional <c>root/test/&lt;class&gt;/…</c>. Images are decoded with SkiaSharp.
+/// </summary>
+public static class ImageFolderReader
+{
+    private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg" };
+
+    /// <summary>Reads a folder in either layout.</summary>
+    public static DatasetSplits ReadDirectory(string root, ImageFolderOptions options)
+    {
+        if (!Directory.Exists(root)) throw new DatasetException(root, "folder not found");
+        var trainDir = System.IO.Path.Combine(root, "train");
+        if (Directory.Exists(trainDir) && Directory.EnumerateDirectories(trainDir).Any())
+        {
+            var train = ReadClassFolders(trainDir, options, classNames: null);
+            var testDir = System.IO.Path.Combine(root, "test");
+            var test = Directory.Exists(testDir) ? ReadClassFolders(testDir, options, train.ClassNames) : null;
+            return new DatasetSplits(train, test);
+        }
+        return new DatasetSplits(ReadClassFolders(root, options, classNames: null), null);
+    }
+
+    /// <summary>
+    /// Reads <c>root/&lt;class&gt;/*</c>. With <paramref name="classNames"/> given (a test split), every folder must name
+    /// one of those classes, so labels agree with the training split.
+    /// </summary>
+    public static ImageDataset ReadClassFolders(string root, ImageFolderOptions options, IReadOnlyList<string>? classNames)
+    {
+        if (options.Channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(options), "Channels must be 1 or 3");
+        if (options.ImageSize < 4) throw new ArgumentOutOfRangeException(nameof(options), "ImageSize must be at least 4");
+        var folders = Directory.EnumerateDirectories(root).OrderBy(d => d, StringComparer.Ordinal).ToList();
+        if (folders.Count == 0) throw new DatasetException(root, "has no class folders (expected root/<class>/*.png|jpg|jpeg)");
+        var names = classNames ?? folders.Select(f => System.IO.Path.GetFileName(f)).ToList();
+
+        var files = new List<(string Path, int Label)>();
+        foreach (var folder in folders)
+        {
+            var name = System.IO.Path.GetFileName(folder);
+            int label = IndexOf(names, name);
+            if (label < 0) throw new DatasetException(folder, $"class '{name}' is not one of the training classes ({string.Join(", ", names)})");
+            files.AddRange(Directory.EnumerateFiles(folder)
+                .Where(f => Extensions.Contains(System.IO.Path.GetExtension(f)))
+                .OrderBy(f => f, StringComparer.Ordinal)
+                .Select(f => (f, label)));
+        }
+        if (files.Count == 0) throw new DatasetException(root, "has class folders but no .png, .jpg or .jpeg images");
+
+        int length = options.Channels * options.ImageSize * options.ImageSize;
+        var pixels = new byte[(long)files.Count * length];
+        var decoded = new bool[files.Count];
+        var errors = new string?[files.Count];
+        Parallel.For(0, files.Count, i =>
+        {
+            using var bitmap = Decode(files[i].Path, out errors[i]);
+            if (bitmap is null) return;
+            ImageConversion.WritePlanar(bitmap, options.Channels, options.ImageSize, pixels.AsSpan((int)((long)i * length), length));
+            decoded[i] = true;
+        });
+
+        var firstBad = Array.FindIndex(decoded, ok => !ok);
+        if (firstBad < 0)
+            return new ImageDataset(pixels, files.Select(f => f.Label).ToArray(), options.Channels, options.ImageSize, options.ImageSize, names, root);
+        if (options.OnCorruptImage == CorruptImagePolicy.Fail)
+            throw new DatasetException(files[firstBad].Path, $"cannot decode image ({errors[firstBad]}); pass the skip option to leave such files out");
+
+        var kept = new List<int>();
+        for (int i = 0; i < files.Count; i++)
+        {
+            if (decoded[i]) kept.Add(i);
+            else options.Warn?.Invoke($"skipped {files[i].Path}: cannot decode image ({errors[i]})");
+        }
+        if (kept.Count == 0) throw new DatasetException(root, "no image could be decoded");
+        var all = new ImageDataset(pixels, files.Select(f => f.Label).ToArray(), options.Channels, options.ImageSize, options.ImageSize, names, root);
+        return all.Subset(kept);
+    }
+
+    private static SKBitmap? Decode(string path, out string? error)
+    {
+        error = null;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            using var codec = SKCodec.Create(stream, out var result);
+            if (codec is null) { error = $"not a decodable image: {result}"; return null; }
+            var bitmap = SKBitmap.Decode(codec);
+            if (bitmap is null) error = "SkiaSharp could not decode it";
+            return bitmap;
+        }
+        catch (IOException e)
+        {
+            error = e.Message;
+            return null;
+        }
+    }
+
+    private static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (int i = 0; i < names.Count; i++) if (names[i] == name) return i;
+        return -1;
+    }
+
+    /// <summary>Writes a dataset as <c>root/&lt;class&gt;/NNNNN.png</c> (for tests and tools).</summary>
+    public static void WriteClassFolders(ImageDataset dataset, string root)
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(dataset.Width, dataset.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        for (int i = 0; i < dataset.Count; i++)
+        {
+            ImageConversion.WriteRgba(dataset.GetImage(i), dataset.Channels, dataset.Width * dataset.Height, bitmap.GetPixelSpan());
+            var path = System.IO.Path.Combine(root, dataset.ClassNames[dataset.Labels[i]], $"{i:D5}.png");
+            using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+            AtomicFile.WriteAllBytes(path, data.AsSpan());
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MlnetGan.Gan;
+
+/// <summary>One stride-2 discriminator block: Conv2d(4, 2, 1, no bias) -> BatchNorm2d (all but the first) -> LeakyReLU(0.2).</summary>
+public sealed class DiscriminatorBlock : nn.Module<Tensor, Tensor>
+{
+    /// <summary>Negative slope of the block's LeakyReLU.</summary>
+    public const double LeakySlope = 0.2;
+
+    /// <summary>The block's convolution.</summary>
+    public Conv2d conv;
+
+    /// <summary>The block's BatchNorm, or null for the first block.</summary>
+    public BatchNorm2d? bn;
+
+    /// <summary>Builds a block from <paramref name="inChannels"/> to <paramref name="outChannels"/>.</summary>
+    public DiscriminatorBlock(string name, long inChannels, long outChannels, bool batchNorm) : base(name)
+    {
+        conv = nn.Conv2d(inChannels, outChannels, kernel_size: 4, stride: 2, padding: 1L, bias: false);
+        bn = batchNorm ? nn.BatchNorm2d(outChannels) : null;
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        var x = conv.forward(input);
+        if (bn is not null) x = bn.forward(x);
+        return nn.functional.leaky_relu(x, LeakySlope);
+    }
+
+}
+
+/// <summary>
+/// The DCGAN discriminator: image [N, C, S, S] -> logits [N, K] (K = 1 for a DCGAN; K classes in semi-supervised mode).
+/// Stride-2 blocks named <c>block1</c>, <c>block2</c>, ... then a 4x4 valid convolution <c>head</c>. It returns logits,
+/// not probabilities: the DCGAN probability is the sigmoid of the logit (training uses BCE-with-logits, which is the
+/// paper's BCE on a sigmoid output, computed stably).
+/// </summary>
+public sealed class DcganDiscriminator : nn.Module<Tensor, Tensor>
+{
+    private readonly List<DiscriminatorBlock> blocks = [];
+
+    /// <summary>The final 4x4 convolution to the logits.</summary>
+    public Conv2d head;
+
+    /// <summary>Builds the layers for <paramref name="config"/>.</summary>
+    public DcganDiscriminator(DcganConfig config) : base("discriminator")
+    {
+        config.Validate();
+        Config = config;
+        long inChannels = config.Channels;
+        for (int b = 0; b < config.BlockCount; b++)
+        {
+            var block = new DiscriminatorBlock($"block{b + 1}", inChannels, config.DiscriminatorWidth(b), batchNorm: b > 0);
+            blocks.Add(block);
+            register_module($"block{b + 1}", block);
+            inChannels = config.DiscriminatorWidth(b);
+        }
+        head = nn.Conv2d(inChannels, config.HeadOutputs, kernel_size: 4, stride: 1, padding: 0L, bias: false);
+        register_module("head", head);
+    }
+
+    /// <summary>The configuration this discriminator was built for.</summary>
+    public DcganConfig Config { get; }
+
+    /// <summary>The stride-2 blocks in order.</summary>
+    public IReadOnlyList<DiscriminatorBlock> Blocks => blocks;
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor image)
+    {
+        var x = image;
+        foreach (var block in blocks) x = block.forward(x);
+        return head.forward(x).flatten(1);
+    }
+
+    /// <summary>The logits and every block's activation (after its LeakyReLU), in block order.</summary>
+    public (Tensor Logits, IReadOnlyList<Tensor> Activations) ForwardWithActivations(Tensor image)
+    {
+        var activations = new List<Tensor>(blocks.Count);
+        var x = image;
+        foreach (var block in blocks)
+        {
+            x = block.forward(x);
+            activations.Add(x);
+        }
+        return (head.forward(x).flatten(1), activations);
+    }
+
+    /// <summary>
+    /// The paper's feature vector [N, F]: every block's activation max-pooled to a 4x4 grid (kernel = stride = side / 4),
+    /// flattened (channel-major) and concatenated in block order.
+    /// </summary>
+    public Tensor Features(Tensor image)
+    {
+        var (_, activations) = ForwardWithActivations(image);
+        return PoolFeatures(activations);
+    }
+
+    /// <summary>Max-pools each activation to 4x4 and concatenates them flattened, as <see cref="Features"/> does.</summary>
+    public static Tensor PoolFeatures(IReadOnlyList<Tensor> activations)
+    {
+        var pooled = activations.Select(a =>
+        {
+            long k = a.shape[^1] / 4;
+            var grid = k > 1 ? nn.functional.max_pool2d(a, k, k) : a;
+            return grid.flatten(1);
+        }).ToArray();
+        return cat(pooled, 1);
+    }
+
+}

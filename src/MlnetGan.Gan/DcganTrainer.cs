@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using MlnetGan.Data;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MlnetGan.Gan;
+
+/// <summary>A progress report, sent after every step.</summary>
+public readonly record struct TrainingProgress(long Step, long TotalSteps, int Epoch, int Epochs, double ImagesPerSecond, double LossD, double LossG, double DReal, double DFake);
+
+/// <summary>How a call to <see cref="DcganTrainer.Train"/> ended.</summary>
+public sealed record TrainingResult(long Step, long TotalSteps, bool Interrupted, string? LatestCheckpoint, TimeSpan Elapsed, double ImagesPerSecond);
+
+/// <summary>
+/// Trains a DCGAN as the PyTorch DCGAN tutorial does: per batch, update D on a real batch (target 1) and a generated
+/// batch (target 0), then update G to make D call its batch real (target 1). BCE, Adam(2e-4, 0.5, 0.999).
+/// Deterministic from the seed on the CPU: the epoch's shuffle and each step's noise come from generators seeded by
+/// (seed, epoch) and (seed, step), so a resumed run replays exactly the same stream.
+/// </summary>
+public sealed class DcganTrainer
+{
+    private const long NoiseStream = 1, ShuffleStream = 2, FixedNoiseStream = 3, InitStream = 4;
+
+    /// <summary>
+    /// Trains (or, when <paramref name="run"/> holds a checkpoint and <paramref name="resume"/> is set, continues) on
+    /// <paramref name="dataset"/> and writes config, metrics, sample grids and checkpoints into <paramref name="run"/>.
+    /// Cancelling <paramref name="cancellation"/> writes a checkpoint and returns with <see cref="TrainingResult.Interrupted"/>.
+    /// </summary>
+    public static TrainingResult Train(ImageDataset dataset, RunFolder run, DcganConfig model, TrainingOptions options, Device device,
+        bool resume = false, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        model.Validate();
+        options.Validate();
+        if (dataset.Channels != model.Channels || dataset.Height != model.ImageSize || dataset.Width != model.ImageSize)
+            throw new ArgumentException($"the dataset holds {dataset.Channels}x{dataset.Height}x{dataset.Width} images but the model expects {model.Channels}x{model.ImageSize}x{model.ImageSize}");
+        if (dataset.Count < options.BatchSize)
+            throw new ArgumentException($"batch size {options.BatchSize} exceeds the {dataset.Count} training images; lower --batch-size");
+
+        var store = new CheckpointStore(run);
+        var latest = store.LatestPathOrNull();
+        if (latest is not null && !resume)
+            throw new RunException(run.Root, "already holds a training run; pass --resume to continue it or choose another --out");
+        if (resume && latest is null && run.Exists)
+            throw new RunException(run.Root, "has a config but no checkpoint to resume from; delete the folder to start again");
+
+        Directory.CreateDirectory(run.Root);
+        run.WriteConfig(new RunConfig(model, options, new DatasetInfo(dataset.Source, dataset.Count, dataset.ClassNames), "dcgan", VersionInfo.Version));
+
+        using var generator = new DcganGenerator(model);
+        using var discriminator = new DcganDiscriminator(model);
+        using (var initGenerator = new torch.Generator(SeedMixer.Mix(options.Seed, InitStream), CPU))
+        {
+            WeightInit.Apply(generator, initGenerator);
+            WeightInit.Apply(discriminator, initGenerator);
+        }
+        generator.to(device);
+        discriminator.to(device);
+        using var optimizerG = optim.Adam(generator.parameters(), options.LearningRate, options.Beta1, options.Beta2);
+        using var optimizerD = optim.Adam(discriminator.parameters(), options.LearningRate, options.Beta1, options.Beta2);
+
+        long startStep = 0;
+        if (resume && latest is not null)
+            startStep = CheckpointStore.Load(latest, generator, discriminator, optimizerG, optimizerD).Step;
+        var metrics = new MetricsLog(run.MetricsPath);
+        metrics.TruncateAfter(startStep);
+
+        long stepsPerEpoch = dataset.Count / options.BatchSize;
+        long totalSteps = stepsPerEpoch * options.Epochs;
+        using var images = TensorImages.DatasetTensor(dataset, device);
+        using var fixedNoise = FixedNoise(options.Seed, options.SampleCount, model.Nz, device);
+
+        var clock = Stopwatch.StartNew();
+        var intervalClock = Stopwatch.StartNew();
+        var sums = new double[5];
+        int inInterval = 0;
+        long step = startStep;
+        long lastSaved = startStep;
+        string? latestCheckpoint = latest;
+        Tensor? permutation = null;
+        double imagesPerSecond = 0;
+
+        try
+        {
+            while (step < totalSteps)
+            {
+                if (cancellation.IsCancellationRequested)
+                {
+                    if (step > lastSaved) latestCheckpoint = SaveCheckpoint();
+                    return Result(interrupted: true);
+                }
+
+                int epoch = (int)(step / stepsPerEpoch);
+                long stepInEpoch = step % stepsPerEpoch;
+                if (stepInEpoch == 0 || permutation is null)
+                {
+                    permutation?.Dispose();
+                    using var shuffle = new torch.Generator(SeedMixer.Mix(options.Seed, ShuffleStream, epoch), CPU);
+                    permutation = TensorImages.MoveTo(randperm(dataset.Count, generator: shuffle), device);
+                }
+
+                StepLosses losses;
+                using (var scope = NewDisposeScope())
+                {
+                    var indices = permutation.narrow(0, stepInEpoch * options.BatchSize, options.BatchSize);
+                    var real = TensorImages.ToModelRange(images.index_select(0, indices));
+                    var noise = Noise(options.Seed, NoiseStream, step, options.BatchSize, model.Nz, device);
+                    losses = TrainStep(generator, discriminator, optimizerG, optimizerD, real, noise);
+                }
+                step++;
+
+                if (!double.IsFinite(losses.LossD) || !double.IsFinite(losses.LossG))
+                    throw new TrainingDivergedException(
+                        $"training diverged at step {step} (epoch {epoch + 1}): loss_D = {losses.LossD}, loss_G = {losses.LossG}. " +
+                        (latestCheckpoint is null ? "No checkpoint was written yet." : $"The last good checkpoint is kept at {latestCheckpoint}; lower the learning rate and resume from it."));
+
+                Accumulate(sums, losses);
+                inInterval++;
+                imagesPerSecond = (step - startStep) * (double)options.BatchSize / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                progress?.Report(new TrainingProgress(step, totalSteps, epoch + 1, options.Epochs, imagesPerSecond, losses.LossD, losses.LossG, losses.DReal, losses.DFakeBefore));
+
+                if (step % options.MetricsEvery == 0 || step == totalSteps)
+                {
+                    double rate = inInterval * (double)options.BatchSize / Math.Max(intervalClock.Elapsed.TotalSeconds, 1e-9);
+                    metrics.Append(new MetricsRow(step, epoch + 1, sums[0] / inInterval, sums[1] / inInterval, sums[2] / inInterval, sums[3] / inInterval, sums[4] / inInterval, rate));
+                    Array.Clear(sums);
+                    inInterval = 0;
+                    intervalClock.Restart();
+                }
+
+                bool epochEnd = step % stepsPerEpoch == 0;
+                if (epochEnd) WriteSamples(generator, fixedNoise, run.SamplePath((int)(step / stepsPerEpoch)), model);
+                if (epochEnd || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0))
+                    latestCheckpoint = SaveCheckpoint();
+            }
+            return Result(interrupted: false);
+        }
+        finally
+        {
+            permutation?.Dispose();
+        }
+
+        string SaveCheckpoint()
+        {
+            lastSaved = step;
+            return store.Save(new CheckpointState(step, (int)(step / stepsPerEpoch), model), generator, discriminator, optimizerG, optimizerD, options.KeepCheckpoints);
+        }
+
+        TrainingResult Result(bool interrupted) => new(step, totalSteps, interrupted, latestCheckpoint, clock.Elapsed, imagesPerSecond);
+    }
+
+    /// <summary>The losses and discriminator outputs of one step.</summary>
+    public readonly record struct StepLosses(double LossD, double LossG, double DReal, double DFakeBefore, double DFakeAfter);
+
+    /// <summary>
+    /// One DCGAN step on a real batch (already in [-1, 1]) and a noise batch: the D update, then the G update.
+    /// Exposed so that the benchmark's bare loop and the trainer run the same arithmetic.
+    /// </summary>
+    public static StepLosses TrainStep(DcganGenerator generator, DcganDiscriminator discriminator, OptimizerHelper optimizerG, OptimizerHelper optimizerD, Tensor real, Tensor noise)
+    {
+        using var scope = NewDisposeScope();
+        long n = real.shape[0];
+        var ones = torch.ones(n, 1, device: real.device);
+        var zeros = torch.zeros(n, 1, device: real.device);
+
+        optimizerD.zero_grad();
+        var realLogits = discriminator.forward(real);
+        var lossReal = nn.functional.binary_cross_entropy_with_logits(realLogits, ones);
+        lossReal.backward();
+        var fake = generator.forward(noise);
+        var fakeLogits = discriminator.forward(fake.detach());
+        var lossFake = nn.functional.binary_cross_entropy_with_logits(fakeLogits, zeros);
+        lossFake.backward();
+        optimizerD.step();
+
+        optimizerG.zero_grad();
+        var fakeLogitsAfter = discriminator.forward(fake);
+        var lossG = nn.functional.binary_cross_entropy_with_logits(fakeLogitsAfter, ones);
+        lossG.backward();
+        optimizerG.step();
+
+        return new StepLosses(
+            (lossReal + lossFake).item<float>(), lossG.item<float>(),
+            realLogits.sigmoid().mean().item<float>(), fakeLogits.sigmoid().mean().item<float>(), fakeLogitsAfter.sigmoid().mean().item<float>());
+    }
+
+    /// <summary>Latent noise [count, nz, 1, 1] from stream (<paramref name="stream"/>, <paramref name="index"/>) of <paramref name="seed"/>.</summary>
+    public static Tensor Noise(long seed, long stream, long index, long count, long nz, Device device)
+    {
+        using var generator = new torch.Generator(SeedMixer.Mix(seed, stream, index), CPU);
+        return TensorImages.MoveTo(randn([count, nz, 1, 1], generator: generator), device);
+    }
+
+    /// <summary>The fixed noise a run samples its grids from (the same for every epoch of a run).</summary>
+    public static Tensor FixedNoise(long seed, long count, long nz, Device device) => Noise(seed, FixedNoiseStream, 0, count, nz, device);
+
+    /// <summary>
+    /// G(noise) as a PNG grid. G runs in training mode (batch statistics), as in the reference DCGAN code; G's running
+    /// BatchNorm statistics are never used by MlnetGan.
+    /// </summary>
+    public static void WriteSamples(DcganGenerator generator, Tensor noise, string path, DcganConfig model)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var images = generator.forward(noise);
+        int count = (int)noise.shape[0];
+        ImageGrid.WritePng(TensorImages.ToBytes(images), count, model.Channels, model.ImageSize, columns: (int)Math.Ceiling(Math.Sqrt(count)), path);
+    }
+
+    private static void Accumulate(double[] sums, StepLosses l)
+    {
+        sums[0] += l.LossD;
+        sums[1] += l.LossG;
+        sums[2] += l.DReal;
+        sums[3] += l.DFakeBefore;
+        sums[4] += l.DFakeAfter;
+    }
+}

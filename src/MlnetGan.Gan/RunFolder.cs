@@ -1,0 +1,58 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MlnetGan.Data;
+
+namespace MlnetGan.Gan;
+
+/// <summary>What a run was trained on, for provenance (the exporter copies it into the model's metadata).</summary>
+public sealed record DatasetInfo(string Source, int TrainCount, IReadOnlyList<string> ClassNames);
+
+/// <summary>The settings of a run, saved as <c>config.json</c> in its folder.</summary>
+public sealed record RunConfig(DcganConfig Model, TrainingOptions Training, DatasetInfo Dataset, string Mode, string MlnetGanVersion);
+
+/// <summary>The layout of one training run's folder: <c>config.json</c>, <c>metrics.csv</c>, <c>checkpoints/</c>, <c>samples/</c>.</summary>
+public sealed class RunFolder
+{
+    /// <summary>JSON settings used for every file of a run.</summary>
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    /// <summary>A run folder at <paramref name="path"/> (not created until something is written).</summary>
+    public RunFolder(string path) => Root = Path.GetFullPath(path);
+
+    /// <summary>The folder.</summary>
+    public string Root { get; }
+
+    public string ConfigPath => Path.Combine(Root, "config.json");
+    public string MetricsPath => Path.Combine(Root, "metrics.csv");
+    public string CheckpointsPath => Path.Combine(Root, "checkpoints");
+    public string SamplesPath => Path.Combine(Root, "samples");
+
+    /// <summary>The sample grid of epoch <paramref name="epoch"/> (1-based).</summary>
+    public string SamplePath(int epoch) => Path.Combine(SamplesPath, $"epoch-{epoch:D3}.png");
+
+    /// <summary>True when the folder holds a run's config.</summary>
+    public bool Exists => File.Exists(ConfigPath);
+
+    /// <summary>Reads <c>config.json</c>, with an error naming the file when it is missing or malformed.</summary>
+    public RunConfig ReadConfig()
+    {
+        if (!File.Exists(ConfigPath)) throw new RunException(ConfigPath, "not found: this folder holds no training run");
+        try
+        {
+            return JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(ConfigPath), Json)
+                ?? throw new RunException(ConfigPath, "is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new RunException(ConfigPath, $"is not a valid run config ({e.Message})", e);
+        }
+    }
+
+    /// <summary>Writes <c>config.json</c> atomically.</summary>
+    public void WriteConfig(RunConfig config) => AtomicFile.WriteAllText(ConfigPath, JsonSerializer.Serialize(config, Json));
+}

@@ -1,0 +1,31 @@
+using static TorchSharp.torch;
+
+namespace MlnetGan.Gan;
+
+/// <summary>Converts between the byte images of <see cref="Data.ImageDataset"/> and model tensors scaled to [-1, 1].</summary>
+public static class TensorImages
+{
+    /// <summary>Byte pixels (any integer or float dtype, 0..255) to float32 in [-1, 1]: x / 127.5 - 1.</summary>
+    public static Tensor ToModelRange(Tensor bytes) => bytes.to_type(ScalarType.Float32).div_(127.5).sub_(1.0);
+
+    /// <summary>A float tensor [N, C, H, W] in [-1, 1] to planar bytes, image after image (values are clamped and rounded).</summary>
+    public static byte[] ToBytes(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var bytes = images.detach().to(CPU).add(1.0).mul(127.5).round().clamp(0, 255).to_type(ScalarType.Byte).contiguous();
+        return bytes.data<byte>().ToArray();
+    }
+
+    /// <summary>Moves <paramref name="tensor"/> to <paramref name="device"/>, disposing the original when a copy was made.</summary>
+    public static Tensor MoveTo(Tensor tensor, Device device)
+    {
+        if (tensor.device_type == device.type && tensor.device_index == device.index) return tensor;
+        var moved = tensor.to(device);
+        tensor.Dispose();
+        return moved;
+    }
+
+    /// <summary>The whole dataset's pixels as a uint8 tensor [N, C, H, W] on <paramref name="device"/>.</summary>
+    public static Tensor DatasetTensor(Data.ImageDataset dataset, Device device) =>
+        MoveTo(tensor(dataset.Pixels, [dataset.Count, dataset.Channels, dataset.Height, dataset.Width], ScalarType.Byte), device);
+}

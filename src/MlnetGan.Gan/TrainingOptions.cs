@@ -1,0 +1,49 @@
+namespace MlnetGan.Gan;
+
+/// <summary>Hyper-parameters and bookkeeping of a training run; the defaults are the DCGAN paper's.</summary>
+public sealed record TrainingOptions
+{
+    /// <summary>Passes over the training images.</summary>
+    public int Epochs { get; init; } = 5;
+
+    /// <summary>Images per step; the last partial batch of an epoch is dropped.</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Adam learning rate of both networks.</summary>
+    public double LearningRate { get; init; } = 2e-4;
+
+    /// <summary>Adam beta1.</summary>
+    public double Beta1 { get; init; } = 0.5;
+
+    /// <summary>Adam beta2.</summary>
+    public double Beta2 { get; init; } = 0.999;
+
+    /// <summary>Seed of the weights, the shuffling and the noise: the same seed gives the same run on the CPU.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>A metrics row (means over the interval) is written every this many steps.</summary>
+    public int MetricsEvery { get; init; } = 10;
+
+    /// <summary>A checkpoint is written every this many steps (0: only at the end of each epoch and on interruption).</summary>
+    public int CheckpointEvery { get; init; } = 500;
+
+    /// <summary>How many of the newest checkpoints are kept.</summary>
+    public int KeepCheckpoints { get; init; } = 2;
+
+    /// <summary>Images in the per-epoch sample grid.</summary>
+    public int SampleCount { get; init; } = 64;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public TrainingOptions Validate()
+    {
+        if (Epochs < 1) throw new ArgumentException($"epochs must be at least 1, not {Epochs}");
+        if (BatchSize < 2) throw new ArgumentException($"batch size must be at least 2 (BatchNorm needs a batch), not {BatchSize}");
+        if (!(LearningRate > 0)) throw new ArgumentException($"learning rate must be positive, not {LearningRate}");
+        if (Beta1 is < 0 or >= 1 || Beta2 is < 0 or >= 1) throw new ArgumentException("Adam betas must lie in [0, 1)");
+        if (MetricsEvery < 1) throw new ArgumentException($"metrics interval must be at least 1, not {MetricsEvery}");
+        if (CheckpointEvery < 0) throw new ArgumentException($"checkpoint interval must not be negative, not {CheckpointEvery}");
+        if (KeepCheckpoints < 1) throw new ArgumentException($"keep at least one checkpoint, not {KeepCheckpoints}");
+        if (SampleCount < 1) throw new ArgumentException($"sample count must be at least 1, not {SampleCount}");
+        return this;
+    }
+}
