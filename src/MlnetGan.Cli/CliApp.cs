@@ -2,7 +2,6 @@ using System.CommandLine;
 using MlnetGan.Cli.Commands;
 using MlnetGan.Data;
 using MlnetGan.Gan;
-using Spectre.Console;
 
 namespace MlnetGan.Cli;
 
@@ -29,11 +28,12 @@ public static class CliApp
         var parse = BuildRootCommand().Parse(args);
         try
         {
-            return await parse.InvokeAsync();
+            // Ctrl+C cancels the action's token; give it time to write its checkpoint before the process is ended.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromMinutes(2) });
         }
         catch (Exception e) when (IsUserFacing(e))
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            Console.Error.WriteLine($"error: {e.Message}");
             return ErrorExitCode;
         }
     }

@@ -61,7 +61,12 @@ public sealed class DcganTrainer
 
         long startStep = 0;
         if (resume && latest is not null)
+        {
             startStep = CheckpointStore.Load(latest, generator, discriminator, optimizerG, optimizerD).Step;
+            // The optimizer state restores the saved learning rate; the options' rate wins, so a diverged run can resume lower.
+            SetLearningRate(optimizerG, options.LearningRate);
+            SetLearningRate(optimizerD, options.LearningRate);
+        }
         var metrics = new MetricsLog(run.MetricsPath);
         metrics.TruncateAfter(startStep);
 
@@ -205,6 +210,11 @@ public sealed class DcganTrainer
         var images = generator.forward(noise);
         int count = (int)noise.shape[0];
         ImageGrid.WritePng(TensorImages.ToBytes(images), count, model.Channels, model.ImageSize, columns: (int)Math.Ceiling(Math.Sqrt(count)), path);
+    }
+
+    private static void SetLearningRate(Adam optimizer, double learningRate)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
     }
 
     private static void Accumulate(double[] sums, StepLosses l)

@@ -50,7 +50,12 @@ internal static class TrainCommand
                 var saved = run.ReadConfig();
                 if (saved.Model != model)
                     throw new ArgumentException($"--resume: {run.Root} was trained as {CheckpointStore.Describe(saved.Model)}; pass the same model options (or none) to resume it");
-                options = saved.Training with { Epochs = options.Epochs };
+                // Resume keeps the run's settings; --epochs extends it, an explicit --lr replaces the rate (after a divergence).
+                options = saved.Training with
+                {
+                    Epochs = options.Epochs,
+                    LearningRate = parse.GetResult(learningRate) is null ? saved.Training.LearningRate : options.LearningRate,
+                };
             }
             var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
             var splits = SharedOptions.LoadData(parse.GetValue(data)!, parse.GetValue(format), parse.GetValue(skipCorrupt), model.ImageSize, model.Channels, options.Seed);

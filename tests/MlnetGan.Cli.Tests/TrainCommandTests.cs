@@ -1,0 +1,90 @@
+using MlnetGan.Data;
+
+namespace MlnetGan.Cli.Tests;
+
+public class TrainCommandTests
+{
+    private static readonly string[] Tiny = ["--ngf", "8", "--ndf", "8", "--nz", "16", "--batch-size", "8", "--device", "cpu"];
+
+    private static string WriteTinyCifar(TempDirectory dir)
+    {
+        var folder = dir.Combine("cifar");
+        var images = BuiltinShapes.GenerateSplit(1, 0, 40, 32, 3);
+        for (int b = 0; b < 5; b++)
+            CifarBinaryReader.WriteBatch(images.Subset(Enumerable.Range(b * 8, 8).ToArray()), Path.Combine(folder, CifarBinaryReader.TrainFileNames[b]));
+        return folder;
+    }
+
+    [Fact]
+    public void HelpExplainsTheTrainCommand()
+    {
+        var result = CliRunner.Run("train", "--help");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("--resume", result.Output);
+        Assert.Contains("Train a DCGAN", result.Output);
+    }
+
+    [Fact]
+    public void TrainsOnCifarBinaryThenRefusesToOverwriteThenResumes()
+    {
+        using var dir = new TempDirectory();
+        var data = WriteTinyCifar(dir);
+        var run = dir.Combine("run");
+
+        var first = CliRunner.Run(["train", "--data", data, "--out", run, "--epochs", "1", .. Tiny]);
+        Assert.True(first.ExitCode == 0, first.All);
+        Assert.True(File.Exists(Path.Combine(run, "config.json")));
+        Assert.True(File.Exists(Path.Combine(run, "metrics.csv")));
+        Assert.True(File.Exists(Path.Combine(run, "samples", "epoch-001.png")));
+        Assert.True(File.Exists(Path.Combine(run, "checkpoints", "latest.json")));
+
+        var again = CliRunner.Run(["train", "--data", data, "--out", run, "--epochs", "1", .. Tiny]);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("already holds a training run; pass --resume", again.Error);
+
+        var resumed = CliRunner.Run(["train", "--data", data, "--out", run, "--epochs", "2", "--resume", .. Tiny]);
+        Assert.True(resumed.ExitCode == 0, resumed.All);
+        Assert.True(File.Exists(Path.Combine(run, "samples", "epoch-002.png")));
+    }
+
+    [Fact]
+    public void UnknownOptionIsRejected()
+    {
+        var result = CliRunner.Run("train", "--out", "x", "--bogus");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("--bogus", result.All);
+    }
+
+    [Fact]
+    public void MissingDataIsOneClearLine()
+    {
+        using var dir = new TempDirectory();
+        var result = CliRunner.Run("train", "--data", "/no/such/images", "--out", dir.Combine("run"), "--device", "cpu");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("error: /no/such/images: not found (pass a folder, a file, or 'builtin')", result.Error.Trim());
+    }
+
+    [Fact]
+    public void UnwritableOutputIsNamed()
+    {
+        using var dir = new TempDirectory();
+        var blocker = dir.Combine("file");
+        File.WriteAllText(blocker, "x");
+        var result = CliRunner.Run(["train", "--data", WriteTinyCifar(dir), "--out", Path.Combine(blocker, "run"), "--epochs", "1", .. Tiny]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("error:", result.Error.Trim());
+        Assert.Contains(blocker, result.Error);
+    }
+
+    [Theory]
+    [InlineData("--image-size", "48", "image size must be 32 or 64")]
+    [InlineData("--batch-size", "0", "--batch-size must be positive")]
+    [InlineData("--device", "cuda:7", "device 'cuda:7'")]
+    public void BadOptionValuesAreNamed(string option, string value, string message)
+    {
+        using var dir = new TempDirectory();
+        var result = CliRunner.Run("train", "--out", dir.Combine("run"), option, value);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(message, result.All);
+    }
+}

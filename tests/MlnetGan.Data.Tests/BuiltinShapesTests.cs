@@ -1,0 +1,44 @@
+namespace MlnetGan.Data.Tests;
+
+public class BuiltinShapesTests
+{
+    [Fact]
+    public void SameSeedGivesSameImagesOtherSeedOthers()
+    {
+        var a = BuiltinShapes.GenerateSplit(7, 0, 50, 32, 3);
+        var b = BuiltinShapes.GenerateSplit(7, 0, 50, 32, 3);
+        var c = BuiltinShapes.GenerateSplit(8, 0, 50, 32, 3);
+
+        Assert.Equal(a.Pixels, b.Pixels);
+        Assert.NotEqual(a.Pixels, c.Pixels);
+    }
+
+    [Fact]
+    public void SplitsAreBalancedAndDistinct()
+    {
+        var splits = BuiltinShapes.Generate(seed: 0, trainCount: 200, testCount: 50);
+
+        Assert.All(Enumerable.Range(0, 10), k => Assert.Equal(20, splits.Train.Labels.Count(l => l == k)));
+        Assert.Equal(10, splits.Train.ClassNames.Count);
+        Assert.NotEqual(splits.Train.GetImage(0).ToArray(), splits.Test!.GetImage(0).ToArray());
+    }
+
+    [Fact]
+    public void ImagesVaryWithinAClass()
+    {
+        var data = BuiltinShapes.GenerateSplit(0, 0, 40, 32, 3);
+        // Two images of the same class differ in most pixels: colour, position and texture are random.
+        var first = data.GetImage(0);
+        var second = data.GetImage(10);
+        int differing = 0;
+        for (int i = 0; i < first.Length; i++) if (Math.Abs(first[i] - second[i]) > 20) differing++;
+        Assert.True(differing > first.Length / 2, $"only {differing} of {first.Length} bytes differ");
+    }
+
+    [Fact]
+    public void LoaderServesGrayscaleAndLargerSizes()
+    {
+        var splits = DatasetLoader.Load("builtin", new DatasetLoadOptions { ImageSize = 64, Channels = 1, BuiltinTrainCount = 20, BuiltinTestCount = 10 });
+        Assert.Equal((1, 64, 64, 20), (splits.Train.Channels, splits.Train.Height, splits.Train.Width, splits.Train.Count));
+    }
+}

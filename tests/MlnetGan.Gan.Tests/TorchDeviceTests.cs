@@ -1,0 +1,35 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MlnetGan.Gan.Tests;
+
+public class TorchDeviceTests
+{
+    [Theory]
+    [InlineData("cpu")]
+    [InlineData("CPU")]
+    public void CpuIsCpu(string spec) => Assert.Equal(DeviceType.CPU, TorchDevice.Resolve(spec).type);
+
+    [Fact]
+    public void AutoTakesCudaOnlyWhenAvailable() =>
+        Assert.Equal(cuda.is_available() ? DeviceType.CUDA : DeviceType.CPU, TorchDevice.Resolve("auto").type);
+
+    [Fact]
+    public void UnavailableCudaIsAClearErrorUnlessFallbackIsAllowed()
+    {
+        if (cuda.is_available()) return; // this check is about machines without CUDA, such as CI
+        var error = Assert.Throws<ArgumentException>(() => TorchDevice.Resolve("cuda:0"));
+        Assert.Contains("device 'cuda:0' was requested", error.Message);
+        Assert.Contains("MlnetGanAccelerator=cuda", error.Message);
+
+        var logged = new List<string>();
+        Assert.Equal(DeviceType.CPU, TorchDevice.Resolve("cuda", allowCpuFallback: true, logged.Add).type);
+        Assert.Contains("falling back to the CPU", Assert.Single(logged));
+    }
+
+    [Theory]
+    [InlineData("gpu")]
+    [InlineData("cuda:x")]
+    public void InvalidSpecIsNamed(string spec) =>
+        Assert.Contains($"device '{spec}' is not valid", Assert.Throws<ArgumentException>(() => TorchDevice.Resolve(spec)).Message);
+}

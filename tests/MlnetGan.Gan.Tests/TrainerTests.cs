@@ -1,0 +1,152 @@
+using MlnetGan.Data;
+using static TorchSharp.torch;
+
+namespace MlnetGan.Gan.Tests;
+
+public class TrainerTests
+{
+    private static readonly DcganConfig Small = new() { Ngf = 16, Ndf = 16, Nz = 32 };
+
+    private static ImageDataset Shapes(int count) => BuiltinShapes.GenerateSplit(seed: 3, split: 0, count, 32, 3);
+
+    private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, BatchSize = 32, Seed = 11, MetricsEvery = 5, CheckpointEvery = 0 };
+
+    [Fact]
+    public void DiscriminatorLearnsToSeparateRealFromFakeEarlyAndLossesStayFinite()
+    {
+        using var dir = new TempDirectory();
+        var run = new RunFolder(dir.Path);
+
+        var result = DcganTrainer.Train(Shapes(640), run, Small, Options(epochs: 10), CPU);
+
+        Assert.Equal(200, result.Step);
+        var rows = new MetricsLog(run.MetricsPath).Read();
+        Assert.Equal(40, rows.Count);
+        Assert.All(rows, r => Assert.True(double.IsFinite(r.LossD) && double.IsFinite(r.LossG)));
+        var early = rows.Take(10).ToList();
+        Assert.True(early.Average(r => r.DReal) > early.Average(r => r.DFakeBeforeUpdate) + 0.1,
+            $"D(x) {early.Average(r => r.DReal):F3} is not above D(G(z)) {early.Average(r => r.DFakeBeforeUpdate):F3}");
+        Assert.True(File.Exists(run.SamplePath(10)));
+        Assert.True(File.Exists(run.ConfigPath));
+    }
+
+    [Fact]
+    public void ResumeAfterInterruptionMidEpochIsBitIdentical()
+    {
+        var data = Shapes(192); // 6 steps per epoch
+        var options = Options(epochs: 3);
+        using var straightDir = new TempDirectory();
+        using var resumedDir = new TempDirectory();
+
+        DcganTrainer.Train(data, new RunFolder(straightDir.Path), Small, options, CPU);
+
+        using var cancel = new CancellationTokenSource();
+        var stopAt = new StopAtStep(9, cancel);
+        var first = DcganTrainer.Train(data, new RunFolder(resumedDir.Path), Small, options, CPU, progress: stopAt, cancellation: cancel.Token);
+        Assert.True(first.Interrupted);
+        Assert.Equal(9, first.Step);
+        var second = DcganTrainer.Train(data, new RunFolder(resumedDir.Path), Small, options, CPU, resume: true);
+        Assert.False(second.Interrupted);
+        Assert.Equal(18, second.Step);
+
+        AssertSameWeights(straightDir.Path, resumedDir.Path);
+        // The interval that spans the interruption restarts its means on resume; the last interval (steps 16-18) matches.
+        var straightLast = new MetricsLog(new RunFolder(straightDir.Path).MetricsPath).Read()[^1];
+        var resumedLast = new MetricsLog(new RunFolder(resumedDir.Path).MetricsPath).Read()[^1];
+        Assert.Equal((18L, straightLast.LossD, straightLast.LossG, straightLast.DReal), (resumedLast.Step, resumedLast.LossD, resumedLast.LossG, resumedLast.DReal));
+    }
+
+    [Fact]
+    public void ExistingRunIsNotOverwrittenWithoutResume()
+    {
+        using var dir = new TempDirectory();
+        var data = Shapes(64);
+        DcganTrainer.Train(data, new RunFolder(dir.Path), Small, Options(1), CPU);
+
+        var error = Assert.Throws<RunException>(() => DcganTrainer.Train(data, new RunFolder(dir.Path), Small, Options(1), CPU));
+
+        Assert.Contains("already holds a training run", error.Message);
+    }
+
+    [Fact]
+    public void DivergenceStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint()
+    {
+        using var dir = new TempDirectory();
+        var run = new RunFolder(dir.Path);
+        var data = Shapes(64);
+        DcganTrainer.Train(data, run, Small, Options(1), CPU);
+        var good = new CheckpointStore(run).LatestPathOrNull()!;
+
+        // Resuming with an absurd learning rate overflows the weights to inf/NaN within a step.
+        var error = Assert.Throws<TrainingDivergedException>(() =>
+            DcganTrainer.Train(data, run, Small, Options(50) with { LearningRate = 1e30 }, CPU, resume: true));
+
+        Assert.Contains("training diverged at step 3", error.Message);
+        Assert.Contains(good, error.Message);
+        Assert.Equal(good, new CheckpointStore(run).LatestPathOrNull());
+        using var d = new DcganDiscriminator(Small);
+        CheckpointStore.Load(good, null, d);
+        Assert.All(d.parameters(), p => Assert.True(p.isfinite().all().item<bool>()));
+    }
+
+    [Fact]
+    public void CheckpointOfAnotherConfigurationIsRejected()
+    {
+        using var dir = new TempDirectory();
+        var run = new RunFolder(dir.Path);
+        DcganTrainer.Train(Shapes(64), run, Small, Options(1), CPU);
+        using var other = new DcganDiscriminator(Small with { Ndf = 32 });
+
+        var error = Assert.Throws<RunException>(() => CheckpointStore.Load(new CheckpointStore(run).LatestPathOrNull()!, null, other));
+
+        Assert.Contains("was written for 32x32x3 nz=32 ngf=16 ndf=16, not 32x32x3 nz=32 ngf=16 ndf=32", error.Message);
+    }
+
+    [Fact]
+    public void CorruptCheckpointIsNamed()
+    {
+        using var dir = new TempDirectory();
+        var run = new RunFolder(dir.Path);
+        DcganTrainer.Train(Shapes(64), run, Small, Options(1), CPU);
+        var checkpoint = new CheckpointStore(run).LatestPathOrNull()!;
+        var file = Path.Combine(checkpoint, "discriminator.bin");
+        File.WriteAllBytes(file, File.ReadAllBytes(file)[..100]);
+        using var d = new DcganDiscriminator(Small);
+
+        var error = Assert.Throws<RunException>(() => CheckpointStore.Load(checkpoint, null, d));
+
+        Assert.Contains(file, error.Message);
+        Assert.Contains("cannot be loaded", error.Message);
+    }
+
+    [Fact]
+    public void BatchLargerThanDatasetIsNamed()
+    {
+        using var dir = new TempDirectory();
+        var error = Assert.Throws<ArgumentException>(() => DcganTrainer.Train(Shapes(20), new RunFolder(dir.Path), Small, Options(1), CPU));
+        Assert.Contains("batch size 32 exceeds the 20 training images", error.Message);
+    }
+
+    private static void AssertSameWeights(string runA, string runB)
+    {
+        using var gA = new DcganGenerator(Small);
+        using var dA = new DcganDiscriminator(Small);
+        using var gB = new DcganGenerator(Small);
+        using var dB = new DcganDiscriminator(Small);
+        CheckpointStore.Load(new CheckpointStore(new RunFolder(runA)).LatestPathOrNull()!, gA, dA);
+        CheckpointStore.Load(new CheckpointStore(new RunFolder(runB)).LatestPathOrNull()!, gB, dB);
+        foreach (var (a, b) in new[] { (gA.state_dict(), gB.state_dict()), (dA.state_dict(), dB.state_dict()) })
+        {
+            Assert.Equal(a.Keys, b.Keys);
+            foreach (var key in a.Keys) Assert.True(a[key].eq(b[key]).all().item<bool>(), $"{key} differs between the straight and the resumed run");
+        }
+    }
+
+    private sealed class StopAtStep(long step, CancellationTokenSource cancel) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            if (value.Step == step) cancel.Cancel();
+        }
+    }
+}
