@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Diagnostics;
+using MlnetGan.Data;
+using MlnetGan.Gan;
+using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MlnetGan.Cli.Commands;
+
+/// <summary><c>mlnetgan bench</c>: measurements side by side in one run, for BENCHMARKS.md.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("bench", "Benchmarks that print figures and ratios measured side by side in one run.");
+        command.Subcommands.Add(CreateTrain());
+        return command;
+    }
+
+    private static Command CreateTrain()
+    {
+        var steps = SharedOptions.Positive(new Option<int>("--steps") { Description = "Trainer steps (RSS is read at step 200 and at the last step).", DefaultValueFactory = _ => 2000 });
+        var bareSteps = SharedOptions.Positive(new Option<int>("--bare-steps") { Description = "Timed steps of the bare TorchSharp loop.", DefaultValueFactory = _ => 200 });
+        var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => 128 });
+        var device = SharedOptions.Device();
+        var command = new Command("train", "Trainer images/s vs a bare TorchSharp loop on in-memory tensors; FLOP/s vs a 2048x2048 matmul; RSS growth.")
+        {
+            steps, bareSteps, batchSize, device,
+        };
+        command.SetAction(parse =>
+        {
+            var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!);
+            RunTrain(parse.GetValue(steps), parse.GetValue(bareSteps), parse.GetValue(batchSize), torchDevice);
+            return 0;
+        });
+        return command;
+    }
+
+    private static void RunTrain(int steps, int bareSteps, int batchSize, Device device)
+    {
+        var model = new DcganConfig();
+        var data = BuiltinShapes.GenerateSplit(0, 0, BuiltinShapes.DefaultTrainCount, model.ImageSize, model.Channels);
+        AnsiConsole.MarkupLineInterpolated($"bench train: {CheckpointStore.Describe(model)}, batch {batchSize}, {torch.get_num_threads()} threads, device {device}");
+
+        double matmulFlops = MatmulFlopsPerSecond(device);
+        double bareRate = BareLoopImagesPerSecond(model, data, batchSize, bareSteps, device);
+
+        var run = new RunFolder(Path.Combine(Path.GetTempPath(), "mlnetgan-bench", Guid.NewGuid().ToString("N")));
+        long stepsPerEpoch = data.Count / batchSize;
+        var options = new TrainingOptions { BatchSize = batchSize, Epochs = (int)((steps + stepsPerEpoch - 1) / stepsPerEpoch), CheckpointEvery = 0, KeepCheckpoints = 1 };
+        long rssAt200 = 0, rssAtEnd = 0;
+        using var stop = new CancellationTokenSource();
+        var probe = new RssProbe(Math.Min(200, steps / 2), steps, stop, (step, rss) => { if (step < steps) rssAt200 = rss; else rssAtEnd = rss; });
+        TrainingResult result = null!;
+        ConsoleProgress.Run("trainer", report =>
+        {
+            var progress = new Progress(p => { probe.Report(p); report(p.Step, steps, $"{p.ImagesPerSecond:F0} img/s"); });
+            result = DcganTrainer.Train(data, run, model, options, device, progress: progress, cancellation: stop.Token);
+        });
+        try { Directory.Delete(run.Root, recursive: true); } catch (IOException) { }
+
+        double trainerRate = result.ImagesPerSecond;
+        double stepFlops = ConvolutionFlops.TrainingStep(model, batchSize);
+        double achieved = stepFlops * trainerRate / batchSize;
+        var table = new Table().AddColumns("measure", "value");
+        table.AddRow("bare TorchSharp loop (in-memory tensors)", $"{bareRate:F1} images/s");
+        table.AddRow("MlnetGan trainer", $"{trainerRate:F1} images/s over {result.Step} steps");
+        table.AddRow("ratio trainer / bare", $"{trainerRate / bareRate:F3}");
+        table.AddRow("2048x2048 fp32 matmul", $"{matmulFlops / 1e9:F1} GFLOP/s");
+        table.AddRow("conv FLOPs per training step (3x forward)", $"{stepFlops / 1e9:F2} GFLOP");
+        table.AddRow("trainer achieved", $"{achieved / 1e9:F1} GFLOP/s = {achieved / matmulFlops:F3} of matmul");
+        table.AddRow($"RSS at step {Math.Min(200, steps / 2)}", $"{rssAt200 / 1048576.0:F0} MiB");
+        table.AddRow($"RSS at step {steps}", $"{rssAtEnd / 1048576.0:F0} MiB");
+        table.AddRow("RSS growth", $"{100.0 * (rssAtEnd - rssAt200) / Math.Max(rssAt200, 1):F2} %");
+        AnsiConsole.Write(table);
+    }
+
+    private static double MatmulFlopsPerSecond(Device device)
+    {
+        const int n = 2048, reps = 10;
+        using var scope = NewDisposeScope();
+        var a = randn(n, n, device: device);
+        var b = randn(n, n, device: device);
+        mm(a, b).Dispose();
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < reps; i++) mm(a, b).Dispose();
+        if (device.type == DeviceType.CUDA) cuda.synchronize(device);
+        return 2.0 * n * n * n * reps / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>The limit: the same training step on batches already scaled and in memory, with no data pipeline or I/O.</summary>
+    private static double BareLoopImagesPerSecond(DcganConfig model, ImageDataset data, int batchSize, int steps, Device device)
+    {
+        using var g = new DcganGenerator(model);
+        using var d = new DcganDiscriminator(model);
+        using (var init = new torch.Generator(1, CPU)) { WeightInit.Apply(g, init); WeightInit.Apply(d, init); }
+        g.to(device);
+        d.to(device);
+        using var optG = optim.Adam(g.parameters(), 2e-4, 0.5, 0.999);
+        using var optD = optim.Adam(d.parameters(), 2e-4, 0.5, 0.999);
+        using var images = TensorImages.DatasetTensor(data, device);
+        const int distinctBatches = 8;
+        var batches = Enumerable.Range(0, distinctBatches).Select(i => TensorImages.ToModelRange(images.narrow(0, i * batchSize, batchSize))).ToArray();
+        var noises = Enumerable.Range(0, distinctBatches).Select(i => DcganTrainer.Noise(1, 1, i, batchSize, model.Nz, device)).ToArray();
+        try
+        {
+            for (int i = 0; i < 5; i++) DcganTrainer.TrainStep(g, d, optG, optD, batches[i % distinctBatches], noises[i % distinctBatches]);
+            var clock = Stopwatch.StartNew();
+            ConsoleProgress.Run("bare loop", report =>
+            {
+                for (int i = 0; i < steps; i++)
+                {
+                    DcganTrainer.TrainStep(g, d, optG, optD, batches[i % distinctBatches], noises[i % distinctBatches]);
+                    report(i + 1, steps, $"{(i + 1) * (double)batchSize / clock.Elapsed.TotalSeconds:F0} img/s");
+                }
+            });
+            return steps * (double)batchSize / clock.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            foreach (var t in batches.Concat(noises)) t.Dispose();
+        }
+    }
+
+    private sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
+    /// <summary>Reads the process's resident set size at the early and the last step, and stops training after the last.</summary>
+    private sealed class RssProbe(int earlyStep, int lastStep, CancellationTokenSource stop, Action<long, long> record)
+    {
+        public void Report(TrainingProgress p)
+        {
+            if (p.Step != earlyStep && p.Step < lastStep) return;
+            using var process = Process.GetCurrentProcess();
+            record(p.Step, process.WorkingSet64);
+            if (p.Step >= lastStep) stop.Cancel();
+        }
+    }
+}

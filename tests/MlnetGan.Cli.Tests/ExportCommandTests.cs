@@ -1,0 +1,36 @@
+using Microsoft.ML.OnnxRuntime;
+using MlnetGan.Data;
+
+namespace MlnetGan.Cli.Tests;
+
+public class ExportCommandTests
+{
+    [Fact]
+    public void ExportsATrainedRunThatOnnxRuntimeLoads()
+    {
+        using var dir = new TempDirectory();
+        var folder = dir.Combine("images");
+        ImageFolderReader.WriteClassFolders(BuiltinShapes.GenerateSplit(1, 0, 32, 32, 3), folder);
+        var run = dir.Combine("run");
+        var train = CliRunner.Run("train", "--data", folder, "--out", run, "--epochs", "1", "--ngf", "8", "--ndf", "8", "--batch-size", "8", "--device", "cpu");
+        Assert.True(train.ExitCode == 0, train.All);
+        var model = dir.Combine("d.onnx");
+
+        var export = CliRunner.Run("export", "--run", run, "--out", model);
+
+        Assert.True(export.ExitCode == 0, export.All);
+        using var session = new InferenceSession(model);
+        Assert.Equal("4", session.ModelMetadata.CustomMetadataMap["mlnetgan.step"]);
+        Assert.Equal((8 + 16 + 32) * 16, session.OutputMetadata["features"].Dimensions[1]);
+    }
+
+    [Fact]
+    public void MissingRunIsNamed()
+    {
+        using var dir = new TempDirectory();
+        var result = CliRunner.Run("export", "--run", dir.Combine("nothing"), "--out", dir.Combine("d.onnx"));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("config.json: not found: this folder holds no training run", result.Error);
+        Assert.False(File.Exists(dir.Combine("d.onnx")));
+    }
+}
