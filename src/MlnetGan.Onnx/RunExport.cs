@@ -1,20 +1,57 @@
+using MlnetGan.Data;
 using MlnetGan.Gan;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace MlnetGan.Onnx;
+
+/// <summary>Options of <see cref="RunExport.Export"/>.</summary>
+public sealed record RunExportOptions
+{
+    /// <summary>A checkpoint folder of the run; null for the latest.</summary>
+    public string? Checkpoint { get; init; }
+
+    /// <summary>Where the BatchNorm statistics come from.</summary>
+    public BatchNormSource BatchNormStatistics { get; init; } = BatchNormSource.Running;
+
+    /// <summary>Training batches averaged when recomputing BatchNorm statistics.</summary>
+    public int BatchNormBatches { get; init; } = 50;
+
+    /// <summary>
+    /// Training images for recomputing BatchNorm statistics; null loads the run's own dataset (its recorded source).
+    /// </summary>
+    public ImageDataset? Images { get; init; }
+
+    /// <summary>Device for recomputing statistics.</summary>
+    public Device? Device { get; init; }
+}
 
 /// <summary>Exports the discriminator of a training run's checkpoint, with the run's provenance in the metadata.</summary>
 public static class RunExport
 {
     /// <summary>
-    /// Loads <paramref name="checkpoint"/> (default: the run's latest), checks that it fits the run's configuration, and
-    /// writes the ONNX model to <paramref name="outputPath"/> atomically. Returns the checkpoint's state.
+    /// Loads the checkpoint (default: the run's latest), checks that it fits the run's configuration, optionally
+    /// recomputes BatchNorm statistics, and writes the ONNX model to <paramref name="outputPath"/> atomically.
+    /// Returns the checkpoint's state.
     /// </summary>
-    public static CheckpointState Export(RunFolder run, string outputPath, string? checkpoint = null)
+    public static CheckpointState Export(RunFolder run, string outputPath, RunExportOptions? options = null)
     {
+        options ??= new RunExportOptions();
         var config = run.ReadConfig();
-        checkpoint ??= new CheckpointStore(run).LatestPathOrNull() ?? throw new RunException(run.CheckpointsPath, "holds no checkpoint to export");
+        var checkpoint = options.Checkpoint ?? new CheckpointStore(run).LatestPathOrNull() ?? throw new RunException(run.CheckpointsPath, "holds no checkpoint to export");
         using var discriminator = new DcganDiscriminator(config.Model);
         var state = CheckpointStore.Load(checkpoint, null, discriminator);
+        if (options.BatchNormStatistics == BatchNormSource.Recompute)
+        {
+            var images = options.Images ?? DatasetLoader.Load(config.Dataset.Source, new DatasetLoadOptions
+            {
+                ImageSize = config.Model.ImageSize, Channels = config.Model.Channels, BuiltinSeed = (int)(config.Training.Seed & 0x7FFFFFFF),
+            }).Train;
+            var device = options.Device ?? CPU;
+            discriminator.to(device);
+            BatchNormStatistics.Recompute(discriminator, images, options.BatchNormBatches, config.Training.BatchSize, config.Training.Seed, device);
+            discriminator.to(CPU);
+        }
         discriminator.eval();
         long stepsPerEpoch = Math.Max(1, config.Dataset.TrainCount / config.Training.BatchSize);
         DiscriminatorOnnxExporter.Export(discriminator, new OnnxExportInfo
@@ -24,7 +61,7 @@ public static class RunExport
             Epochs = (double)state.Step / stepsPerEpoch,
             Step = state.Step,
             Seed = config.Training.Seed,
-            BatchNormStatistics = "running",
+            BatchNormStatistics = options.BatchNormStatistics == BatchNormSource.Recompute ? $"recompute:{options.BatchNormBatches}" : "running",
         }, outputPath);
         return state;
     }

@@ -34,3 +34,27 @@ public class ExportCommandTests
         Assert.False(File.Exists(dir.Combine("d.onnx")));
     }
 }
+
+public class TrainExportTests
+{
+    [Fact]
+    public void TrainExportsAutomaticallyAndExportRecomputesBatchNormOnRequest()
+    {
+        using var dir = new TempDirectory();
+        var folder = dir.Combine("images");
+        ImageFolderReader.WriteClassFolders(BuiltinShapes.GenerateSplit(1, 0, 32, 32, 3), folder);
+        var run = dir.Combine("run");
+
+        var train = CliRunner.Run("train", "--data", folder, "--out", run, "--epochs", "1", "--ngf", "8", "--ndf", "8", "--batch-size", "8", "--device", "cpu");
+        Assert.True(train.ExitCode == 0, train.All);
+        using (var session = new InferenceSession(Path.Combine(run, "discriminator.onnx")))
+            Assert.Equal("running", session.ModelMetadata.CustomMetadataMap["mlnetgan.bn_stats"]);
+
+        var recomputed = dir.Combine("recomputed.onnx");
+        var export = CliRunner.Run("export", "--run", run, "--out", recomputed, "--bn-stats", "recompute", "--bn-batches", "3");
+        Assert.True(export.ExitCode == 0, export.All);
+        using (var session = new InferenceSession(recomputed))
+            Assert.Equal("recompute:3", session.ModelMetadata.CustomMetadataMap["mlnetgan.bn_stats"]);
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(run, "discriminator.onnx")), File.ReadAllBytes(recomputed));
+    }
+}

@@ -1,26 +1,57 @@
 using System.CommandLine;
-using MlnetGan.Onnx;
 using MlnetGan.Gan;
+using MlnetGan.Onnx;
 
 namespace MlnetGan.Cli.Commands;
 
 /// <summary><c>mlnetgan export</c>: writes a run's discriminator as ONNX for the ML.NET featurizer.</summary>
 internal static class ExportCommand
 {
+    /// <summary>The file name <c>mlnetgan train</c> exports to inside the run folder.</summary>
+    public const string DefaultFileName = "discriminator.onnx";
+
     public static Command Create()
     {
         var run = new Option<string>("--run") { Description = "Run folder written by 'mlnetgan train'.", Required = true };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "A checkpoint folder of the run (default: the latest)." };
-        var output = new Option<string>("--out") { Description = "The .onnx file to write (written atomically).", Required = true };
-        var command = new Command("export", "Export a run's discriminator to ONNX (features, score; opset 17).") { run, checkpoint, output };
+        var output = new Option<string?>("--out") { Description = $"The .onnx file to write, atomically (default: <run>/{DefaultFileName})." };
+        var bnStats = BatchNormStats();
+        var bnBatches = BatchNormBatches();
+        var data = SharedOptions.Data("Training images for --bn-stats recompute (default: the run's own dataset).");
+        data.DefaultValueFactory = null;
+        var device = SharedOptions.Device();
+        var command = new Command("export", "Export a run's discriminator to ONNX: input 'image', outputs 'features' and 'score' (opset 17).")
+        {
+            run, checkpoint, output, bnStats, bnBatches, data, device,
+        };
         command.SetAction(parse =>
         {
             var folder = new RunFolder(parse.GetRequiredValue(run));
-            var path = Path.GetFullPath(parse.GetRequiredValue(output));
-            var state = RunExport.Export(folder, path, parse.GetValue(checkpoint));
+            var config = folder.ReadConfig();
+            var path = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(folder.Root, DefaultFileName));
+            var images = parse.GetValue(data) is { } source
+                ? SharedOptions.LoadData(source, Data.DatasetFormat.Auto, skipCorrupt: false, config.Model.ImageSize, config.Model.Channels, config.Training.Seed).Train
+                : null;
+            var state = RunExport.Export(folder, path, new RunExportOptions
+            {
+                Checkpoint = parse.GetValue(checkpoint),
+                BatchNormStatistics = parse.GetValue(bnStats),
+                BatchNormBatches = parse.GetValue(bnBatches),
+                Images = images,
+                Device = TorchDevice.Resolve(parse.GetValue(device)!),
+            });
             Console.WriteLine($"Exported the discriminator at step {state.Step} ({CheckpointStore.Describe(state.Model)}) to {path}");
             return 0;
         });
         return command;
     }
+
+    public static Option<BatchNormSource> BatchNormStats() => new("--bn-stats")
+    {
+        Description = "BatchNorm statistics in the exported model: running (training averages) or recompute (averages over training batches).",
+        DefaultValueFactory = _ => BatchNormSource.Running,
+    };
+
+    public static Option<int> BatchNormBatches() =>
+        SharedOptions.Positive(new Option<int>("--bn-batches") { Description = "Training batches averaged by --bn-stats recompute.", DefaultValueFactory = _ => 50 });
 }

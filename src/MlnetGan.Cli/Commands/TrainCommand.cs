@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MlnetGan.Data;
 using MlnetGan.Gan;
+using MlnetGan.Onnx;
 using Spectre.Console;
 
 namespace MlnetGan.Cli.Commands;
@@ -27,10 +28,13 @@ internal static class TrainCommand
         var device = SharedOptions.Device();
         var fallback = SharedOptions.AllowCpuFallback();
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its latest checkpoint, exactly where it stopped." };
+        var noExport = new Option<bool>("--no-export") { Description = $"Do not export the discriminator to <out>/{ExportCommand.DefaultFileName} at the end." };
+        var bnStats = ExportCommand.BatchNormStats();
+        var bnBatches = ExportCommand.BatchNormBatches();
 
         var command = new Command("train", "Train a DCGAN on unlabeled images (labels are ignored).")
         {
-            data, format, skipCorrupt, output, imageSize, channels, nz, ngf, ndf, batchSize, epochs, learningRate, checkpointEvery, seed, device, fallback, resume,
+            data, format, skipCorrupt, output, imageSize, channels, nz, ngf, ndf, batchSize, epochs, learningRate, checkpointEvery, seed, device, fallback, resume, noExport, bnStats, bnBatches,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -68,6 +72,15 @@ internal static class TrainCommand
                 return CliApp.InterruptedExitCode;
             }
             AnsiConsole.MarkupLineInterpolated($"Done: {result.Step} steps in {result.Elapsed:hh\\:mm\\:ss}, {result.ImagesPerSecond:F0} images/s. Samples in {run.SamplesPath}");
+            if (!parse.GetValue(noExport))
+            {
+                var onnx = Path.Combine(run.Root, ExportCommand.DefaultFileName);
+                RunExport.Export(run, onnx, new RunExportOptions
+                {
+                    BatchNormStatistics = parse.GetValue(bnStats), BatchNormBatches = parse.GetValue(bnBatches), Images = splits.Train, Device = torchDevice,
+                });
+                AnsiConsole.MarkupLineInterpolated($"Exported the discriminator to {onnx}");
+            }
             return 0;
         });
         return command;
