@@ -172,7 +172,7 @@ public static class BuiltinShapes
 
     private static void AddNoise(SKBitmap bitmap, Random random, int amplitude)
     {
-        var pixels = bitmap.GetPixelSpan();
+        var pixels = ImageConversion.WritablePixels(bitmap);
         for (int i = 0; i < pixels.Length; i++)
         {
             if (i % 4 == 3) continue;

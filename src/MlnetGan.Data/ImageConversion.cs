@@ -18,7 +18,7 @@ public static class ImageConversion
             if (bitmap.Width != size || bitmap.Height != size || bitmap.ColorType != SKColorType.Rgba8888)
             {
                 var info = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-                resized = bitmap.Resize(info, new SKSamplingOptions(SKCubicResampler.Mitchell))
+                resized = bitmap.Resize(info, SKFilterQuality.High)
                     ?? throw new InvalidOperationException("SkiaSharp could not resize the image");
                 source = resized;
             }
@@ -49,6 +49,13 @@ public static class ImageConversion
         }
     }
 
+    /// <summary>The bitmap's pixel bytes, writable (SkiaSharp 2.88's SKBitmap.GetPixelSpan is read-only).</summary>
+    public static Span<byte> WritablePixels(SKBitmap bitmap)
+    {
+        using var pixmap = bitmap.PeekPixels();
+        return pixmap.GetPixelSpan<byte>();
+    }
+
     /// <summary>BT.601 luminance of an RGB pixel.</summary>
     public static byte Luminance(byte r, byte g, byte b) => (byte)Math.Round(0.299 * r + 0.587 * g + 0.114 * b);
 
@@ -63,7 +70,7 @@ public static class ImageConversion
         using var bitmap = new SKBitmap(new SKImageInfo(dataset.Width, dataset.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         for (int i = 0; i < dataset.Count; i++)
         {
-            WriteRgba(dataset.GetImage(i), dataset.Channels, dataset.Width * dataset.Height, bitmap.GetPixelSpan());
+            WriteRgba(dataset.GetImage(i), dataset.Channels, dataset.Width * dataset.Height, WritablePixels(bitmap));
             WritePlanar(bitmap, channels, size, output.AsSpan(i * outLength, outLength));
         }
         return new ImageDataset(output, (int[])dataset.Labels.Clone(), channels, size, size, dataset.ClassNames, dataset.Source);

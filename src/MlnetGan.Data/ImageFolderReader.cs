@@ -136,7 +136,7 @@ public static class ImageFolderReader
         using var bitmap = new SKBitmap(new SKImageInfo(dataset.Width, dataset.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         for (int i = 0; i < dataset.Count; i++)
         {
-            ImageConversion.WriteRgba(dataset.GetImage(i), dataset.Channels, dataset.Width * dataset.Height, bitmap.GetPixelSpan());
+            ImageConversion.WriteRgba(dataset.GetImage(i), dataset.Channels, dataset.Width * dataset.Height, ImageConversion.WritablePixels(bitmap));
             var path = System.IO.Path.Combine(root, dataset.ClassNames[dataset.Labels[i]], $"{i:D5}.png");
             using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
             AtomicFile.WriteAllBytes(path, data.AsSpan());

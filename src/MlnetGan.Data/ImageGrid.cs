@@ -29,14 +29,13 @@ public static class ImageGrid
         {
             canvas.Clear(SKColors.White);
             int length = channels * side * side;
-            using var image = new SKPaint();
+            using var image = new SKPaint { FilterQuality = SKFilterQuality.None };
             for (int i = 0; i < count; i++)
             {
-                ImageConversion.WriteRgba(pixels.AsSpan(i * length, length), channels, side * side, tile.GetPixelSpan());
+                ImageConversion.WriteRgba(pixels.AsSpan(i * length, length), channels, side * side, ImageConversion.WritablePixels(tile));
                 tile.NotifyPixelsChanged();
                 float x = gap + (i % columns) * (cell + gap), y = gap + (i / columns) * (cell + gap);
-                using var skImage = SKImage.FromBitmap(tile);
-                canvas.DrawImage(skImage, new SKRect(x, y, x + cell, y + cell), new SKSamplingOptions(SKFilterMode.Nearest), image);
+                canvas.DrawBitmap(tile, new SKRect(x, y, x + cell, y + cell), image);
             }
         }
         using var data = grid.Encode(SKEncodedImageFormat.Png, 100);

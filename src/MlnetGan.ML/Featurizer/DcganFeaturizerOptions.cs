@@ -1,0 +1,38 @@
+namespace MlnetGan.ML;
+
+/// <summary>Options of <see cref="DcganFeaturizerEstimator"/>.</summary>
+public sealed class DcganFeaturizerOptions
+{
+    /// <summary>The exported discriminator (<c>.onnx</c>). Its bytes are read at construction and kept in saved models.</summary>
+    public string ModelPath { get; set; } = "";
+
+    /// <summary>
+    /// The input column: an image (<c>MLImage</c>, from <c>LoadImages</c>/<c>ResizeImages</c>) of the model's size, or a
+    /// known-size vector of <see cref="float"/> holding the pixels planar (C, H, W) in 0..255, R, G, B order.
+    /// </summary>
+    public string InputColumnName { get; set; } = "Image";
+
+    /// <summary>The output column: a known-size vector of <see cref="float"/>, the paper's features.</summary>
+    public string OutputColumnName { get; set; } = "Features";
+
+    /// <summary>When set, the model's score (DCGAN: probability real, length 1) or logits (semi-supervised: K) go to this column.</summary>
+    public string? ScoreColumnName { get; set; }
+
+    /// <summary>Rows per ONNX Runtime call.</summary>
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>CUDA device for ONNX Runtime; null takes <c>MLContext.GpuDeviceId</c> (and null there means the CPU).</summary>
+    public int? GpuDeviceId { get; set; }
+
+    /// <summary>Where CUDA was asked for but is unavailable: use the CPU (logged) instead of failing. Null takes <c>MLContext.FallbackToCpu</c>.</summary>
+    public bool? FallbackToCpu { get; set; }
+
+    /// <summary>Image size for a model without MlnetGan metadata.</summary>
+    public int? ImageSize { get; set; }
+
+    /// <summary>Channels for a model without MlnetGan metadata.</summary>
+    public int? Channels { get; set; }
+
+    /// <summary>A shallow copy.</summary>
+    public DcganFeaturizerOptions Clone() => (DcganFeaturizerOptions)MemberwiseClone();
+}

@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+
+namespace MlnetGan.ML;
+
+/// <summary>A model file that cannot be used; the message names the file and the problem.</summary>
+public sealed class DcganModelException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// What the featurizer needs to know about an exported discriminator: how to feed it (image size, channels, pixel range)
+/// and what it returns (feature length, score or logits). Read from the model's <c>mlnetgan.*</c> metadata; for an ONNX
+/// model without it, the input's fixed shape or explicit options supply the image size and channels.
+/// </summary>
+public sealed record DcganModelInfo
+{
+    /// <summary>Name of the image input.</summary>
+    public required string InputName { get; init; }
+
+    /// <summary>Name of the feature output.</summary>
+    public required string FeatureOutputName { get; init; }
+
+    /// <summary>Name of the score (DCGAN) or logits (semi-supervised) output, or null when the model has neither.</summary>
+    public string? ScoreOutputName { get; init; }
+
+    public required int ImageSize { get; init; }
+    public required int Channels { get; init; }
+
+    /// <summary>Length of a feature vector.</summary>
+    public required int FeatureLength { get; init; }
+
+    /// <summary>Length of the score output (1 for a DCGAN, K for a semi-supervised model); 0 without one.</summary>
+    public int ScoreLength { get; init; }
+
+    /// <summary>The model expects pixels in [PixelMin, PixelMax]; byte pixels 0..255 are mapped linearly onto it.</summary>
+    public float PixelMin { get; init; } = -1f;
+
+    public float PixelMax { get; init; } = 1f;
+
+    /// <summary><c>dcgan</c>, <c>semi-supervised</c>, or <c>unknown</c> for a model without MlnetGan metadata.</summary>
+    public string Mode { get; init; } = "unknown";
+
+    /// <summary>Class names recorded in the model (may be empty).</summary>
+    public IReadOnlyList<string> ClassNames { get; init; } = [];
+
+    /// <summary>All <c>metadata_props</c> of the model.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Values per image: channels x size x size.</summary>
+    public int PixelCount => Channels * ImageSize * ImageSize;
+
+    /// <summary>Reads a model file's description; errors name the file.</summary>
+    public static DcganModelInfo Read(string modelPath, int? imageSize = null, int? channels = null) =>
+        Read(ReadModelBytes(modelPath), modelPath, imageSize, channels);
+
+    /// <summary>The bytes of a model file, with an error naming it when it is missing or unreadable.</summary>
+    public static byte[] ReadModelBytes(string modelPath)
+    {
+        if (string.IsNullOrWhiteSpace(modelPath)) throw new ArgumentException("the model path is empty", nameof(modelPath));
+        if (!File.Exists(modelPath)) throw new DcganModelException($"{modelPath}: model file not found");
+        try { return File.ReadAllBytes(modelPath); }
+        catch (IOException e) { throw new DcganModelException($"{modelPath}: cannot be read ({e.Message})", e); }
+    }
+
+    /// <summary>Reads the description of a model given as bytes; <paramref name="displayName"/> names it in errors.</summary>
+    public static DcganModelInfo Read(byte[] model, string displayName, int? imageSize = null, int? channels = null)
+    {
+        InferenceSession session;
+        try { session = new InferenceSession(model); }
+        catch (OnnxRuntimeException e) { throw new DcganModelException($"{displayName}: not a valid ONNX model ({FirstLine(e.Message)})", e); }
+        using (session)
+        {
+            var metadata = session.ModelMetadata.CustomMetadataMap;
+            if (session.InputMetadata.Count != 1)
+                throw new DcganModelException($"{displayName}: has {session.InputMetadata.Count} inputs; a discriminator has one image input");
+            var (inputName, input) = session.InputMetadata.First();
+            var features = Lookup(metadata, "feature_output") ?? "features";
+            if (!session.OutputMetadata.TryGetValue(features, out var featureOutput))
+                throw new DcganModelException($"{displayName}: has no '{features}' output (outputs: {string.Join(", ", session.OutputMetadata.Keys)}); was it exported by MlnetGan?");
+            var scoreName = Lookup(metadata, "score_output") ?? (session.OutputMetadata.ContainsKey("score") ? "score" : session.OutputMetadata.ContainsKey("logits") ? "logits" : null);
+            if (scoreName is not null && !session.OutputMetadata.ContainsKey(scoreName)) scoreName = null;
+
+            int size = imageSize ?? ParseInt(Lookup(metadata, "image_size")) ?? FixedDim(input, 3) ?? FixedDim(input, 2)
+                ?? throw new DcganModelException($"{displayName}: carries no MlnetGan metadata and its input has no fixed size; pass the image size explicitly");
+            int channelCount = channels ?? ParseInt(Lookup(metadata, "channels")) ?? FixedDim(input, 1)
+                ?? throw new DcganModelException($"{displayName}: carries no MlnetGan metadata and its input has no fixed channel count; pass the channels explicitly");
+            int featureLength = FixedDim(featureOutput, 1) ?? ParseInt(Lookup(metadata, "feature_length"))
+                ?? throw new DcganModelException($"{displayName}: the '{features}' output has no fixed length");
+            var (min, max) = ParseRange(Lookup(metadata, "pixel_range"), displayName);
+            return new DcganModelInfo
+            {
+                InputName = inputName,
+                FeatureOutputName = features,
+                ScoreOutputName = scoreName,
+                ScoreLength = scoreName is null ? 0 : FixedDim(session.OutputMetadata[scoreName], 1) ?? 0,
+                ImageSize = size,
+                Channels = channelCount,
+                FeatureLength = featureLength,
+                PixelMin = min,
+                PixelMax = max,
+                Mode = Lookup(metadata, "mode") ?? "unknown",
+                ClassNames = ParseNames(Lookup(metadata, "class_names")),
+                Metadata = new Dictionary<string, string>(metadata),
+            };
+        }
+    }
+
+    private static string? Lookup(IReadOnlyDictionary<string, string> metadata, string key) =>
+        metadata.TryGetValue("mlnetgan." + key, out var value) ? value : null;
+
+    private static int? ParseInt(string? value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
+
+    private static int? FixedDim(NodeMetadata node, int index) =>
+        node.Dimensions.Length > index && node.Dimensions[index] > 0 ? node.Dimensions[index] : null;
+
+    private static (float, float) ParseRange(string? value, string displayName)
+    {
+        if (value is null) return (-1f, 1f);
+        var parts = value.Split(',');
+        if (parts.Length == 2 && float.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var min)
+            && float.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var max) && max > min)
+            return (min, max);
+        throw new DcganModelException($"{displayName}: metadata mlnetgan.pixel_range '{value}' is not 'min,max'");
+    }
+
+    private static IReadOnlyList<string> ParseNames(string? json)
+    {
+        if (string.IsNullOrEmpty(json)) return [];
+        try { return JsonSerializer.Deserialize<string[]>(json) ?? []; }
+        catch (JsonException) { return []; }
+    }
+
+    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
+}

@@ -1,0 +1,57 @@
+using Microsoft.ML.Data;
+
+namespace MlnetGan.ML;
+
+/// <summary>Turns ML.NET images and 0..255 pixel vectors into the model's planar input range.</summary>
+internal static class PixelConversion
+{
+    /// <summary>
+    /// Writes <paramref name="image"/> as planar pixels scaled to the model's range; 1-channel models take BT.601 luminance.
+    /// Returns an error message naming the column when the image does not fit, else null.
+    /// </summary>
+    public static string? FromImage(MLImage? image, DcganModelInfo info, string column, Span<float> destination)
+    {
+        if (image is null) return $"column '{column}' holds a missing image";
+        if (image.Width != info.ImageSize || image.Height != info.ImageSize)
+            return $"column '{column}' holds a {image.Width}x{image.Height} image but the model expects {info.ImageSize}x{info.ImageSize}; add mlContext.Transforms.ResizeImages before the featurizer";
+        bool bgra = image.PixelFormat == MLPixelFormat.Bgra32;
+        if (!bgra && image.PixelFormat != MLPixelFormat.Rgba32) return $"column '{column}' holds an image in pixel format {image.PixelFormat}, which is not supported";
+        var pixels = image.Pixels;
+        int count = info.ImageSize * info.ImageSize;
+        float scale = (info.PixelMax - info.PixelMin) / 255f;
+        for (int p = 0; p < count; p++)
+        {
+            byte r = pixels[4 * p + (bgra ? 2 : 0)], g = pixels[4 * p + 1], b = pixels[4 * p + (bgra ? 0 : 2)];
+            if (info.Channels == 3)
+            {
+                destination[p] = r * scale + info.PixelMin;
+                destination[count + p] = g * scale + info.PixelMin;
+                destination[2 * count + p] = b * scale + info.PixelMin;
+            }
+            else
+            {
+                destination[p] = MathF.Round(0.299f * r + 0.587f * g + 0.114f * b) * scale + info.PixelMin;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Scales a planar 0..255 pixel vector to the model's range.</summary>
+    public static string? FromVector(in VBuffer<float> vector, DcganModelInfo info, string column, Span<float> destination)
+    {
+        if (vector.Length != info.PixelCount) return $"column '{column}' holds a vector of {vector.Length} values; the model expects {info.PixelCount}";
+        float scale = (info.PixelMax - info.PixelMin) / 255f;
+        destination[..info.PixelCount].Fill(info.PixelMin);
+        var values = vector.GetValues();
+        if (vector.IsDense)
+        {
+            for (int i = 0; i < values.Length; i++) destination[i] = values[i] * scale + info.PixelMin;
+        }
+        else
+        {
+            var indices = vector.GetIndices();
+            for (int i = 0; i < values.Length; i++) destination[indices[i]] = values[i] * scale + info.PixelMin;
+        }
+        return null;
+    }
+}

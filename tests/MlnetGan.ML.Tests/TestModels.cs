@@ -1,0 +1,66 @@
+using Microsoft.ML.Data;
+using MlnetGan.Data;
+using MlnetGan.Gan;
+using MlnetGan.Onnx;
+using static TorchSharp.torch;
+
+namespace MlnetGan.ML.Tests;
+
+/// <summary>Small exported discriminators and image rows for the tests.</summary>
+internal static class TestModels
+{
+    /// <summary>A random-weight discriminator exported to a temporary file (deleted with the folder).</summary>
+    public static string Export(TempDirectory dir, DcganConfig config, int seed = 1, string name = "d.onnx")
+    {
+        using var d = new DcganDiscriminator(config);
+        using (var generator = new Generator((ulong)seed, CPU)) WeightInit.Apply(d, generator);
+        d.eval();
+        var path = dir.Combine(name);
+        DiscriminatorOnnxExporter.Export(d, new OnnxExportInfo { Dataset = "test", ClassNames = BuiltinShapes.ClassNames }, path);
+        return path;
+    }
+
+    public static readonly DcganConfig Small = new() { Ndf = 16 };
+
+    /// <summary>Rows of planar 0..255 pixels with their index and label.</summary>
+    public static List<PixelRow> Rows(ImageDataset images) =>
+        Enumerable.Range(0, images.Count).Select(i => new PixelRow
+        {
+            Index = (uint)i,
+            Label = images.ClassNames[images.Labels[i]],
+            Pixels = images.GetImage(i).ToArray().Select(b => (float)b).ToArray(),
+        }).ToList();
+}
+
+public sealed class PixelRow
+{
+    public uint Index { get; set; }
+
+    public string Label { get; set; } = "";
+
+    [VectorType(3 * 32 * 32)]
+    public float[] Pixels { get; set; } = [];
+}
+
+public sealed class FeatureRow
+{
+    public uint Index { get; set; }
+
+    [VectorType((16 + 32 + 64) * 16)]
+    public float[] Features { get; set; } = [];
+}
+
+/// <summary>A fresh temporary folder, deleted on dispose.</summary>
+public sealed class TempDirectory : IDisposable
+{
+    public TempDirectory() => Directory.CreateDirectory(Path);
+
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mlnetgan-tests", Guid.NewGuid().ToString("N"));
+
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+    }
+}
