@@ -20,6 +20,7 @@ public static class CliApp
         var root = new RootCommand("MlnetGan: train a DCGAN with TorchSharp and use its discriminator as an image featurizer in ML.NET.");
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
@@ -42,5 +43,5 @@ public static class CliApp
 
     /// <summary>Errors caused by input, files or training that get one clear line instead of a stack trace.</summary>
     public static bool IsUserFacing(Exception e) =>
-        e is DatasetException or RunException or TrainingDivergedException or ArgumentException or IOException or UnauthorizedAccessException;
+        e is DatasetException or RunException or MlnetGan.ML.DcganModelException or TrainingDivergedException or ArgumentException or IOException or UnauthorizedAccessException;
 }

@@ -51,9 +51,10 @@ internal static class ConsoleProgress
             });
     }
 
-    /// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread (System's posts to the thread pool).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread (System's posts to the thread pool).</summary>
+internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

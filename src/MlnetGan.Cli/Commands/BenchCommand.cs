@@ -57,7 +57,7 @@ internal static class BenchCommand
         TrainingResult result = null!;
         ConsoleProgress.Run("trainer", report =>
         {
-            var progress = new Progress(p => { probe.Report(p); report(p.Step, steps, $"{p.ImagesPerSecond:F0} img/s"); });
+            var progress = new SynchronousProgress<TrainingProgress>(p => { probe.Report(p); report(p.Step, steps, $"{p.ImagesPerSecond:F0} img/s"); });
             result = DcganTrainer.Train(data, run, model, options, device, progress: progress, cancellation: stop.Token);
         });
         try { Directory.Delete(run.Root, recursive: true); } catch (IOException) { }
@@ -195,11 +195,6 @@ internal static class BenchCommand
         {
             foreach (var t in batches.Concat(noises)) t.Dispose();
         }
-    }
-
-    private sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 
     /// <summary>Reads the process's resident set size at the early and the last step, and stops training after the last.</summary>

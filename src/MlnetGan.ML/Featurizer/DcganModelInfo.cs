@@ -127,7 +127,13 @@ public sealed record DcganModelInfo
     private static IReadOnlyList<string> ParseNames(string? json)
     {
         if (string.IsNullOrEmpty(json)) return [];
-        try { return JsonSerializer.Deserialize<string[]>(json) ?? []; }
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind == JsonValueKind.Array
+                ? document.RootElement.EnumerateArray().Select(e => e.GetString() ?? "").ToArray()
+                : [];
+        }
         catch (JsonException) { return []; }
     }
 

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
+using MlnetGan.Data;
+
+namespace MlnetGan.ML;
+
+/// <summary>The linear classifiers of the evaluation.</summary>
+public enum ProbeClassifier
+{
+    /// <summary>Multiclass linear SVM: SDCA with hinge loss and L2 regularisation (the paper's L2-SVM).</summary>
+    LinearSvm,
+
+    /// <summary>Multinomial logistic regression trained with SDCA.</summary>
+    SdcaMaxEnt,
+
+    /// <summary>Multinomial logistic regression trained with L-BFGS (L2 only).</summary>
+    LbfgsMaxEnt,
+}
+
+/// <summary>Options of <see cref="EvaluationProtocol.Run"/>.</summary>
+public sealed record EvaluationOptions
+{
+    /// <summary>Labelled training images per class for each budget; null means every training image.</summary>
+    public IReadOnlyList<int?> LabelsPerClass { get; init; } = [100, 400, 1000, null];
+
+    /// <summary>Random labelled subsets per budget (the "all" budget has one subset, so one run).</summary>
+    public int Repeats { get; init; } = 3;
+
+    public ProbeClassifier Classifier { get; init; } = ProbeClassifier.LinearSvm;
+
+    /// <summary>Seed of the subsets, the validation splits and the trainers.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Part of each labelled subset held out (per class, at least one image) to choose the regularisation.</summary>
+    public double ValidationFraction { get; init; } = 0.2;
+
+    /// <summary>L2 strengths tried on the validation split; null takes the classifier's default grid.</summary>
+    public IReadOnlyList<double>? RegularizationGrid { get; init; }
+
+    /// <summary>
+    /// Passes over the data for the SDCA trainers. (Their L1 strength is pinned to 0: left unset, SDCA picks an L1
+    /// threshold from the data that zeroes every weight of these high-dimensional features.)
+    /// </summary>
+    public int MaxIterations { get; init; } = 30;
+
+    /// <summary>The grid used for <paramref name="classifier"/> when none is given.</summary>
+    public static IReadOnlyList<double> DefaultGrid(ProbeClassifier classifier) => classifier == ProbeClassifier.LbfgsMaxEnt
+        ? [0.01, 0.1, 1, 10, 100]
+        : [1e-4, 1e-3, 1e-2, 1e-1, 1];
+}
+
+/// <summary>One feature set at one label budget: accuracy on the full test split over the repeats.</summary>
+public sealed record BudgetResult(string FeatureSet, string Budget, int LabelsPerClass, double MeanAccuracy, double StdAccuracy, IReadOnlyList<double> Accuracies, IReadOnlyList<double> ChosenRegularization);
+
+/// <summary>Everything an evaluation measured.</summary>
+public sealed record EvaluationResult(
+    IReadOnlyList<string> ClassNames,
+    string Classifier,
+    IReadOnlyList<BudgetResult> Results,
+    IReadOnlyDictionary<string, int[][]> ConfusionMatrices,
+    IReadOnlyDictionary<string, int> FeatureDimensions,
+    int TrainCount,
+    int TestCount,
+    double Seconds);
+
+/// <summary>
+/// The DCGAN paper's CIFAR-10 protocol: for each feature set (trained discriminator, baselines), standardised features
+/// (statistics of the whole training split, no labels), and for each label budget several class-balanced random labelled
+/// subsets; on each, the L2 strength is chosen on a validation split carved from the subset (never from the test split),
+/// the linear classifier is refitted on the whole subset and scored on the full test split.
+/// </summary>
+public static class EvaluationProtocol
+{
+    /// <summary>Runs the protocol. The feature matrices are standardised in place.</summary>
+    public static EvaluationResult Run(MLContext context, IReadOnlyDictionary<string, (FeatureMatrix Train, FeatureMatrix Test)> featureSets,
+        IReadOnlyList<string> classNames, EvaluationOptions options, IProgress<string>? progress = null)
+    {
+        if (featureSets.Count == 0) throw new ArgumentException("no feature sets to evaluate");
+        if (options.Repeats < 1) throw new ArgumentException($"repeats must be at least 1, not {options.Repeats}");
+        var clock = Stopwatch.StartNew();
+        int classes = classNames.Count;
+        var first = featureSets.Values.First();
+        var trainLabels = first.Train.Labels;
+        var testLabels = first.Test.Labels;
+        if (trainLabels.Any(l => l < 0) || testLabels.Any(l => l < 0))
+            throw new ArgumentException("the evaluation needs a label for every training and test image");
+        var grid = options.RegularizationGrid ?? EvaluationOptions.DefaultGrid(options.Classifier);
+
+        foreach (var (train, test) in featureSets.Values) train.StandardizeWith(test);
+
+        var results = new List<BudgetResult>();
+        var confusion = new Dictionary<string, int[][]>();
+        var byClass = Enumerable.Range(0, classes).Select(k => Enumerable.Range(0, trainLabels.Length).Where(i => trainLabels[i] == k).ToArray()).ToArray();
+        int largestPerClass = byClass.Min(c => c.Length);
+        foreach (var budget in options.LabelsPerClass)
+        {
+            int perClass = budget is { } b ? b : largestPerClass;
+            if (perClass > largestPerClass)
+                throw new ArgumentException($"{perClass} labels per class requested but the smallest class has {largestPerClass} training images");
+            string budgetName = budget is null ? "all" : perClass.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            int repeats = budget is null ? 1 : options.Repeats;
+            var subsets = Enumerable.Range(0, repeats).Select(r => Subset(byClass, perClass, options.Seed, perClass, r, options.ValidationFraction)).ToList();
+            foreach (var (name, (train, test)) in featureSets)
+            {
+                var accuracies = new List<double>();
+                var chosen = new List<double>();
+                for (int r = 0; r < repeats; r++)
+                {
+                    var (fit, validation) = subsets[r];
+                    double best = grid[0], bestAccuracy = -1;
+                    foreach (var lambda in grid)
+                    {
+                        var model = Fit(context, train, fit, classes, options, lambda, options.Seed + r);
+                        double accuracy = Score(model, train, validation, classes, out _);
+                        if (accuracy > bestAccuracy) (best, bestAccuracy) = (lambda, accuracy);
+                    }
+                    var final = Fit(context, train, [.. fit, .. validation], classes, options, best, options.Seed + r);
+                    accuracies.Add(Score(final, test, Enumerable.Range(0, test.Rows.Length).ToArray(), classes, out var matrix));
+                    chosen.Add(best);
+                    if (r == 0) confusion[name] = matrix;
+                    progress?.Report($"{name}, {budgetName} labels per class, subset {r + 1}/{repeats}: {accuracies[^1]:P1} (L2 {best:G2})");
+                }
+                double mean = accuracies.Average();
+                double std = accuracies.Count > 1 ? Math.Sqrt(accuracies.Sum(a => (a - mean) * (a - mean)) / (accuracies.Count - 1)) : 0;
+                results.Add(new BudgetResult(name, budgetName, perClass, mean, std, accuracies, chosen));
+            }
+        }
+        return new EvaluationResult(classNames, DisplayName(options.Classifier), results, confusion,
+            featureSets.ToDictionary(p => p.Key, p => p.Value.Train.Dimension), trainLabels.Length, testLabels.Length, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>How reports name a classifier.</summary>
+    public static string DisplayName(ProbeClassifier classifier) => classifier switch
+    {
+        ProbeClassifier.LinearSvm => "linear SVM (SDCA, hinge loss, L2)",
+        ProbeClassifier.SdcaMaxEnt => "logistic regression (SDCA, L2)",
+        ProbeClassifier.LbfgsMaxEnt => "logistic regression (L-BFGS, L2)",
+        _ => classifier.ToString(),
+    };
+
+    /// <summary>A class-balanced labelled subset split into fitting and validation indices, reproducible from the seed.</summary>
+    private static (int[] Fit, int[] Validation) Subset(int[][] byClass, int perClass, long seed, int budget, int repeat, double validationFraction)
+    {
+        var random = new Random(SeedMixer.MixToInt(seed, budget, repeat));
+        var fit = new List<int>();
+        var validation = new List<int>();
+        int held = Math.Clamp((int)Math.Round(perClass * validationFraction), 1, Math.Max(1, perClass - 1));
+        foreach (var members in byClass)
+        {
+            var chosen = members.ToArray();
+            random.Shuffle(chosen);
+            validation.AddRange(chosen.Take(held));
+            fit.AddRange(chosen.Skip(held).Take(perClass - held));
+        }
+        return (fit.ToArray(), validation.ToArray());
+    }
+
+    private static ITransformer Fit(MLContext context, FeatureMatrix matrix, int[] indices, int classes, EvaluationOptions options, double lambda, long seed)
+    {
+        var data = new FeatureRowsDataView(matrix, indices, classes);
+        var trainers = context.MulticlassClassification.Trainers;
+        IEstimator<ITransformer> trainer = options.Classifier switch
+        {
+            ProbeClassifier.LinearSvm => trainers.SdcaNonCalibrated(new SdcaNonCalibratedMulticlassTrainer.Options
+            {
+                LabelColumnName = "Label", FeatureColumnName = "Features", Loss = new HingeLoss(), L2Regularization = (float)lambda, L1Regularization = 0,
+                MaximumNumberOfIterations = options.MaxIterations, NumberOfThreads = 1, Shuffle = true,
+            }),
+            ProbeClassifier.SdcaMaxEnt => trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options
+            {
+                LabelColumnName = "Label", FeatureColumnName = "Features", L2Regularization = (float)lambda, L1Regularization = 0,
+                MaximumNumberOfIterations = options.MaxIterations, NumberOfThreads = 1, Shuffle = true,
+            }),
+            ProbeClassifier.LbfgsMaxEnt => trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
+            {
+                LabelColumnName = "Label", FeatureColumnName = "Features", L1Regularization = 0, L2Regularization = (float)lambda, NumberOfThreads = 1,
+            }),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Classifier, "unknown classifier"),
+        };
+        return trainer.Fit(data);
+    }
+
+    private static double Score(ITransformer model, FeatureMatrix matrix, int[] indices, int classes, out int[][] confusion)
+    {
+        confusion = Enumerable.Range(0, classes).Select(_ => new int[classes]).ToArray();
+        var predictions = model.Transform(new FeatureRowsDataView(matrix, indices, classes));
+        var predicted = predictions.GetColumn<uint>("PredictedLabel").ToArray();
+        int correct = 0;
+        for (int i = 0; i < indices.Length; i++)
+        {
+            int truth = matrix.Labels[indices[i]];
+            int guess = (int)predicted[i] - 1;
+            if (guess >= 0) confusion[truth][guess]++;
+            if (guess == truth) correct++;
+        }
+        return (double)correct / indices.Length;
+    }
+}

@@ -1,0 +1,68 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlnetGan.Data;
+
+namespace MlnetGan.ML;
+
+/// <summary>
+/// An <see cref="ImageDataset"/> as an ML.NET data view without copying it: <c>Pixels</c>, a vector of Single holding
+/// the planar 0..255 pixels (what the featurizer takes), and <c>Label</c>, the class index as a key (1-based; 0 = unlabeled).
+/// </summary>
+public sealed class ImageDatasetDataView : IDataView
+{
+    private readonly ImageDataset dataset;
+
+    public ImageDatasetDataView(ImageDataset dataset)
+    {
+        this.dataset = dataset;
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumn("Pixels", new VectorDataViewType(NumberDataViewType.Single, dataset.ImageLength));
+        builder.AddColumn("Label", new KeyDataViewType(typeof(uint), Math.Max(1, dataset.ClassNames.Count)));
+        Schema = builder.ToSchema();
+    }
+
+    public DataViewSchema Schema { get; }
+
+    public bool CanShuffle => false;
+
+    public long? GetRowCount() => dataset.Count;
+
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => new Cursor(this, 0, dataset.Count);
+
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => [GetRowCursor(columnsNeeded, rand)];
+
+    private sealed class Cursor(ImageDatasetDataView parent, int start, int end) : DataViewRowCursor
+    {
+        private long position = -1;
+
+        public override DataViewSchema Schema => parent.Schema;
+        public override long Position => position;
+        public override long Batch => 0;
+        public override bool IsColumnActive(DataViewSchema.Column column) => true;
+
+        public override bool MoveNext() => ++position < end - start;
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = new DataViewRowId((ulong)(start + position), 0);
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            Delegate getter = column.Index switch
+            {
+                0 => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+                {
+                    var image = parent.dataset.GetImage(start + (int)position);
+                    var editor = VBufferEditor.Create(ref value, image.Length);
+                    for (int i = 0; i < image.Length; i++) editor.Values[i] = image[i];
+                    value = editor.Commit();
+                }),
+                1 => (ValueGetter<uint>)((ref uint value) =>
+                {
+                    int label = parent.dataset.Labels[start + (int)position];
+                    value = label < 0 ? 0u : (uint)label + 1;
+                }),
+                _ => throw new ArgumentOutOfRangeException(nameof(column)),
+            };
+            return getter as ValueGetter<TValue> ?? throw new InvalidOperationException($"column '{column.Name}' is not {typeof(TValue).Name}");
+        }
+    }
+}
