@@ -58,3 +58,25 @@ public class TrainExportTests
         Assert.NotEqual(File.ReadAllBytes(Path.Combine(run, "discriminator.onnx")), File.ReadAllBytes(recomputed));
     }
 }
+
+public class EvaluateCommandTests
+{
+    [Fact]
+    public void MissingModelIsNamed()
+    {
+        var result = CliRunner.Run("evaluate", "--model", "/no/such.onnx", "--out", Path.GetTempPath());
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("error: /no/such.onnx: model file not found", result.Error.Trim());
+    }
+
+    [Theory]
+    [InlineData("--labels-per-class", "100,lots", "'lots' is neither a whole number of at least 2 nor 'all'")]
+    [InlineData("--baselines", "raw,magic", "--baselines: 'magic' is not raw, untrained or none")]
+    [InlineData("--classifier", "forest", "forest")]
+    public void BadOptionsAreNamed(string option, string value, string message)
+    {
+        var result = CliRunner.Run("evaluate", "--model", "/no/such.onnx", "--out", Path.GetTempPath(), option, value);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(message, result.All);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Microsoft.ML;
+using MlnetGan.Data;
+using MlnetGan.Gan;
+using MlnetGan.ML.Reports;
+using MlnetGan.Onnx;
+using static TorchSharp.torch;
+
+namespace MlnetGan.ML.Tests;
+
+public class EvaluationTests
+{
+    [Fact]
+    public void TrainedDiscriminatorFeaturesBeatRawPixelsOnTheBuiltinDataset()
+    {
+        using var dir = new TempDirectory();
+        var splits = BuiltinShapes.Generate(seed: 2, trainCount: 1000, testCount: 400);
+        var config = new DcganConfig { Ngf = 16, Ndf = 16, Nz = 32 };
+        var run = new RunFolder(dir.Combine("run"));
+        DcganTrainer.Train(splits.Train, run, config, new TrainingOptions { Epochs = 4, BatchSize = 32, CheckpointEvery = 0, Seed = 1 }, CPU);
+        var model = dir.Combine("d.onnx");
+        RunExport.Export(run, model);
+        var ml = new MLContext(seed: 0);
+        var sets = new Dictionary<string, (FeatureMatrix, FeatureMatrix)>
+        {
+            ["trained D"] = (FeatureMatrix.FromModel(ml, model, splits.Train), FeatureMatrix.FromModel(ml, model, splits.Test!)),
+            ["raw pixels"] = (FeatureMatrix.FromPixels(splits.Train), FeatureMatrix.FromPixels(splits.Test!)),
+        };
+
+        var result = EvaluationProtocol.Run(ml, sets, splits.Train.ClassNames, new EvaluationOptions { LabelsPerClass = [null], RegularizationGrid = [1e-3, 1e-1] });
+
+        double trained = result.Results.Single(r => r.FeatureSet == "trained D").MeanAccuracy;
+        double raw = result.Results.Single(r => r.FeatureSet == "raw pixels").MeanAccuracy;
+        Assert.True(trained > raw + 0.08, $"trained D {trained:P1} does not beat raw pixels {raw:P1} by 8 points");
+    }
+
+    [Fact]
+    public void ReportFilesAgreeWithTheResult()
+    {
+        using var dir = new TempDirectory();
+        var result = SeparableResult();
+
+        EvaluationReport.Write(result, dir.Path, new Dictionary<string, string> { ["dataset"] = "toy" });
+
+        using var json = JsonDocument.Parse(File.ReadAllText(dir.Combine(EvaluationReport.JsonFile)));
+        var results = json.RootElement.GetProperty("result").GetProperty("results");
+        Assert.Equal(result.Results.Count, results.GetArrayLength());
+        var markdown = File.ReadAllText(dir.Combine(EvaluationReport.MarkdownFile));
+        foreach (var r in result.Results)
+        {
+            Assert.True(double.IsFinite(r.MeanAccuracy));
+            Assert.Contains(EvaluationReport.Cell(r), markdown);
+        }
+        var png = File.ReadAllBytes(dir.Combine(EvaluationReport.PlotFile));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+    }
+
+    [Fact]
+    public void SubsetsAreClassBalancedAndRepeatsDiffer()
+    {
+        var result = SeparableResult();
+        var twenty = result.Results.Single(r => r.Budget == "20");
+        Assert.Equal(3, twenty.Accuracies.Count);
+        Assert.Equal(20, twenty.LabelsPerClass);
+        Assert.Single(result.Results.Single(r => r.Budget == "all").Accuracies);
+        Assert.All(result.Results, r => Assert.InRange(r.MeanAccuracy, 0.9, 1.0));
+        Assert.Equal(10 * 50, result.ConfusionMatrices["toy"].Sum(row => row.Sum()));
+    }
+
+    [Fact]
+    public void BudgetLargerThanAClassIsAnError()
+    {
+        var error = Assert.Throws<ArgumentException>(() => EvaluationProtocol.Run(new MLContext(0), Toy(), ClassNames, new EvaluationOptions { LabelsPerClass = [500] }));
+        Assert.Contains("500 labels per class requested but the smallest class has 100 training images", error.Message);
+    }
+
+    private static readonly string[] ClassNames = Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray();
+
+    private static Dictionary<string, (FeatureMatrix, FeatureMatrix)> Toy()
+    {
+        var random = new Random(1);
+        FeatureMatrix Make(int n)
+        {
+            var rows = new float[n][];
+            var labels = new int[n];
+            for (int i = 0; i < n; i++)
+            {
+                labels[i] = i % 10;
+                rows[i] = Enumerable.Range(0, 40).Select(j => (float)(random.NextDouble() - 0.5 + (j == labels[i] ? 2 : 0))).ToArray();
+            }
+            return new FeatureMatrix(rows, labels);
+        }
+        return new() { ["toy"] = (Make(1000), Make(500)) };
+    }
+
+    private static EvaluationResult SeparableResult() =>
+        EvaluationProtocol.Run(new MLContext(0), Toy(), ClassNames, new EvaluationOptions { LabelsPerClass = [20, null], Repeats = 3, RegularizationGrid = [1e-3, 1e-1] });
+}
