@@ -82,6 +82,17 @@ public static class DcganCatalog
             ModelPath = modelPath, OutputColumnName = outputColumnName, InputColumnName = inputColumnName, BatchSize = batchSize, ScoreColumnName = scoreColumnName,
         });
 
+    /// <summary>
+    /// Registers the ML.NET components that a saved pipeline with the featurizer uses (image transforms, ONNX scoring,
+    /// expressions), so <c>mlContext.Model.Load</c> finds them in a process that has not touched them yet.
+    /// </summary>
+    public static void RegisterDcganComponents(this ComponentCatalog catalog)
+    {
+        catalog.RegisterAssembly(typeof(Microsoft.ML.Transforms.Image.ImagePixelExtractingTransformer).Assembly);
+        catalog.RegisterAssembly(typeof(Microsoft.ML.Transforms.Onnx.OnnxTransformer).Assembly);
+        catalog.RegisterAssembly(typeof(Microsoft.ML.Transforms.ExpressionTransformer).Assembly);
+    }
+
     /// <summary>Featurizes images with an exported DCGAN discriminator, with every option.</summary>
     public static DcganFeaturizerEstimator ExtractDcganFeatures(this TransformsCatalog catalog, DcganFeaturizerOptions options) =>
         new(MlNetInternals.EnvironmentOf(catalog), options);

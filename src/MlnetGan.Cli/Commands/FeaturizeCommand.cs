@@ -1,0 +1,134 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlnetGan.Data;
+using MlnetGan.ML;
+using Parquet;
+using Parquet.Schema;
+
+namespace MlnetGan.Cli.Commands;
+
+/// <summary><c>mlnetgan featurize</c>: writes the discriminator features of a dataset to CSV or Parquet for other tools.</summary>
+internal static class FeaturizeCommand
+{
+    private const int RowsPerGroup = 4096;
+
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "The exported discriminator (.onnx).", Required = true };
+        var data = SharedOptions.Data();
+        var format = SharedOptions.Format();
+        var skipCorrupt = SharedOptions.SkipCorrupt();
+        var split = new Option<string>("--split") { Description = "train | test | all", DefaultValueFactory = _ => "all" };
+        split.AcceptOnlyFromAmong("train", "test", "all");
+        var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => 256 });
+        var output = new Option<string>("--out") { Description = "features.csv or features.parquet (columns: split, label, class, f0..fN), written atomically.", Required = true };
+        var command = new Command("featurize", "Write the discriminator's features of every image to a CSV or Parquet file.")
+        {
+            model, data, format, skipCorrupt, split, batchSize, output,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var path = Path.GetFullPath(parse.GetRequiredValue(output));
+            bool parquet = path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase);
+            if (!parquet && !path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"--out {path}: name a .csv or a .parquet file");
+            var modelPath = parse.GetRequiredValue(model);
+            var info = DcganModelInfo.Read(modelPath);
+            var splits = SharedOptions.LoadData(parse.GetValue(data)!, parse.GetValue(format), parse.GetValue(skipCorrupt), info.ImageSize, info.Channels, seed: 0);
+            var which = parse.GetValue(split)!;
+            var parts = new List<(string Name, ImageDataset Images)>();
+            if (which is "train" or "all") parts.Add(("train", splits.Train));
+            if (which is "test" or "all")
+            {
+                if (splits.Test is null && which == "test") throw new DatasetException(parse.GetValue(data)!, "has no test split");
+                if (splits.Test is not null) parts.Add(("test", splits.Test));
+            }
+            var ml = new MLContext(seed: 0);
+            var rows = Stream(ml, modelPath, parse.GetValue(batchSize), parts);
+            int total = parts.Sum(p => p.Images.Count);
+            await Task.Run(() => ConsoleProgress.Run("featurizing", report =>
+            {
+                var counted = rows.Select((row, i) => { report(i + 1, total, ""); return row; });
+                AtomicFile.Write(path, stream =>
+                {
+                    if (parquet) WriteParquet(stream, counted, info.FeatureLength).GetAwaiter().GetResult();
+                    else WriteCsv(stream, counted, info.FeatureLength);
+                });
+            }), cancellation);
+            Console.WriteLine($"Wrote {total:N0} rows of {info.FeatureLength:N0} features to {path}");
+            return 0;
+        });
+        return command;
+    }
+
+    private sealed record FeatureRow(string Split, int Label, string Class, float[] Features);
+
+    /// <summary>Features row by row, streamed through the batched featurizer (one vector alive at a time per row).</summary>
+    private static IEnumerable<FeatureRow> Stream(MLContext ml, string model, int batchSize, IReadOnlyList<(string Name, ImageDataset Images)> parts)
+    {
+        foreach (var (name, images) in parts)
+        {
+            var data = new ImageDatasetDataView(images);
+            using var transformer = ml.Transforms.ExtractDcganFeatures(new DcganFeaturizerOptions { ModelPath = model, InputColumnName = "Pixels", BatchSize = batchSize }).Fit(data);
+            var output = transformer.Transform(data);
+            using var cursor = output.GetRowCursor([output.Schema["Features"]]);
+            var getter = cursor.GetGetter<VBuffer<float>>(output.Schema["Features"]);
+            VBuffer<float> vector = default;
+            int i = 0;
+            while (cursor.MoveNext())
+            {
+                getter(ref vector);
+                int label = images.Labels[i++];
+                yield return new FeatureRow(name, label, label >= 0 ? images.ClassNames[label] : "", vector.DenseValues().ToArray());
+            }
+        }
+    }
+
+    private static void WriteCsv(Stream stream, IEnumerable<FeatureRow> rows, int length)
+    {
+        using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 20, leaveOpen: true);
+        writer.Write("split,label,class");
+        for (int j = 0; j < length; j++) writer.Write($",f{j}");
+        writer.Write('\n');
+        foreach (var row in rows)
+        {
+            writer.Write(row.Split);
+            writer.Write(',');
+            writer.Write(row.Label.ToString(CultureInfo.InvariantCulture));
+            writer.Write(',');
+            writer.Write(row.Class);
+            foreach (var value in row.Features)
+            {
+                writer.Write(',');
+                writer.Write(value.ToString("R", CultureInfo.InvariantCulture));
+            }
+            writer.Write('\n');
+        }
+    }
+
+    private static async Task WriteParquet(Stream stream, IEnumerable<FeatureRow> rows, int length)
+    {
+        var splitField = new DataField<string>("split");
+        var labelField = new DataField<int>("label");
+        var classField = new DataField<string>("class");
+        var featureFields = Enumerable.Range(0, length).Select(j => new DataField<float>($"f{j}")).ToArray();
+        var schema = new ParquetSchema([splitField, labelField, classField, .. featureFields]);
+        await using var writer = await ParquetWriter.CreateAsync(schema, stream);
+        foreach (var group in rows.Chunk(RowsPerGroup))
+        {
+            using var rowGroup = writer.CreateRowGroup();
+            await rowGroup.WriteAsync(splitField, group.Select(r => r.Split).ToArray());
+            await rowGroup.WriteAsync<int>(labelField, group.Select(r => r.Label).ToArray());
+            await rowGroup.WriteAsync(classField, group.Select(r => r.Class).ToArray());
+            var column = new float[group.Length];
+            for (int j = 0; j < length; j++)
+            {
+                for (int i = 0; i < group.Length; i++) column[i] = group[i].Features[j];
+                await rowGroup.WriteAsync<float>(featureFields[j], column);
+            }
+        }
+    }
+}

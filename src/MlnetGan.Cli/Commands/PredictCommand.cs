@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlnetGan.Data;
+using MlnetGan.ML;
+
+namespace MlnetGan.Cli.Commands;
+
+/// <summary>
+/// <c>mlnetgan predict</c>: applies a saved ML.NET pipeline (for example LoadImages -> ResizeImages -> DCGAN features ->
+/// classifier, saved with <c>mlContext.Model.Save</c>) to image files. The pipeline's input is a text column <c>ImagePath</c>.
+/// </summary>
+internal static class PredictCommand
+{
+    private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg" };
+
+    public static Command Create()
+    {
+        var pipeline = new Option<string>("--pipeline") { Description = "A saved ML.NET pipeline (.zip) whose input has a text column ImagePath.", Required = true };
+        var images = new Option<string>("--images") { Description = "An image file, or a folder searched recursively for .png/.jpg/.jpeg.", Required = true };
+        var output = new Option<string>("--out") { Description = "predictions.csv (ImagePath, PredictedLabel, Score values), written atomically.", Required = true };
+        var command = new Command("predict", "Apply a saved ML.NET pipeline (with the DCGAN featurizer) to images and write its predictions.") { pipeline, images, output };
+        command.SetAction(parse =>
+        {
+            var zip = parse.GetRequiredValue(pipeline);
+            if (!File.Exists(zip)) throw new ArgumentException($"--pipeline {zip}: file not found");
+            var files = ImageFiles(parse.GetRequiredValue(images));
+            var ml = new MLContext(seed: 0);
+            ml.ComponentCatalog.RegisterDcganComponents();
+            ITransformer model;
+            DataViewSchema inputSchema;
+            try { model = ml.Model.Load(zip, out inputSchema); }
+            catch (Exception e) when (e is InvalidOperationException or FormatException or InvalidDataException)
+            {
+                throw new ArgumentException($"--pipeline {zip}: not a loadable ML.NET model ({e.Message})", e);
+            }
+            var predictions = model.Transform(Inputs(ml, inputSchema, files, zip));
+            var path = Path.GetFullPath(parse.GetRequiredValue(output));
+            AtomicFile.WriteAllText(path, Csv(predictions));
+            Console.WriteLine($"Wrote predictions for {files.Count} images to {path}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static List<string> ImageFiles(string source)
+    {
+        if (File.Exists(source)) return [Path.GetFullPath(source)];
+        if (!Directory.Exists(source)) throw new DatasetException(source, "not found");
+        var files = Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Where(f => Extensions.Contains(Path.GetExtension(f)))
+            .Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
+        return files.Count > 0 ? files : throw new DatasetException(source, "holds no .png, .jpg or .jpeg images");
+    }
+
+    /// <summary>
+    /// Rows for the pipeline: ImagePath set; any other text input (such as the Label a training pipeline mapped to a key)
+    /// gets a copy of the path, which the pipeline's key mapping treats as an unknown value and which prediction ignores.
+    /// </summary>
+    private static IDataView Inputs(MLContext ml, DataViewSchema schema, List<string> files, string zip)
+    {
+        string Inputs() => string.Join(", ", schema.Select(c => $"{c.Name}:{c.Type}"));
+        if (schema.GetColumnOrNull("ImagePath") is not { Type: TextDataViewType })
+            throw new ArgumentException($"--pipeline {zip}: its input has no text column ImagePath (inputs: {Inputs()})");
+        var others = schema.Where(c => c.Name != "ImagePath" && !c.IsHidden).ToList();
+        if (others.Any(c => c.Type is not TextDataViewType))
+            throw new ArgumentException($"--pipeline {zip}: besides ImagePath its inputs must be text columns (inputs: {Inputs()})");
+        IDataView view = ml.Data.LoadFromEnumerable(files.Select(f => new PathRow { ImagePath = f }));
+        foreach (var other in others) view = ml.Transforms.CopyColumns(other.Name, "ImagePath").Fit(view).Transform(view);
+        return view;
+    }
+
+    private sealed class PathRow
+    {
+        public string ImagePath { get; set; } = "";
+    }
+
+    private static string Csv(IDataView predictions)
+    {
+        var sb = new StringBuilder("ImagePath,PredictedLabel,Score\n");
+        var paths = predictions.GetColumn<ReadOnlyMemory<char>>("ImagePath").Select(p => p.ToString()).ToList();
+        var labels = PredictedLabels(predictions);
+        var scores = predictions.Schema.GetColumnOrNull("Score") is null ? null
+            : predictions.GetColumn<VBuffer<float>>("Score").Select(v => string.Join(' ', v.DenseValues().Select(x => x.ToString("R", CultureInfo.InvariantCulture)))).ToList();
+        for (int i = 0; i < paths.Count; i++) sb.Append(paths[i]).Append(',').Append(labels[i]).Append(',').Append(scores?[i] ?? "").Append('\n');
+        return sb.ToString();
+    }
+
+    /// <summary>PredictedLabel as text: the key's value when the key carries its values, else the key number.</summary>
+    private static List<string> PredictedLabels(IDataView predictions)
+    {
+        var column = predictions.Schema.GetColumnOrNull("PredictedLabel")
+            ?? throw new ArgumentException("the pipeline produces no PredictedLabel column; is it a classification pipeline?");
+        if (column.Type is TextDataViewType) return predictions.GetColumn<ReadOnlyMemory<char>>(column).Select(v => v.ToString()).ToList();
+        var keys = predictions.GetColumn<uint>(column).ToList();
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        if (column.HasKeyValues()) column.GetKeyValues(ref names);
+        var values = names.DenseValues().Select(v => v.ToString()).ToArray();
+        return keys.Select(k => k >= 1 && k <= values.Length ? values[k - 1] : k.ToString(CultureInfo.InvariantCulture)).ToList();
+    }
+}
