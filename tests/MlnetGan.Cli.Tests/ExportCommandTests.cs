@@ -5,23 +5,36 @@ namespace MlnetGan.Cli.Tests;
 
 public class ExportCommandTests
 {
-    [Fact]
-    public void ExportsATrainedRunThatOnnxRuntimeLoads()
+    /// <summary>Trains a tiny run on a PNG folder through the CLI (which also exports it); returns the run folder.</summary>
+    private static string TrainTinyRun(TempDirectory dir)
     {
-        using var dir = new TempDirectory();
         var folder = dir.Combine("images");
         ImageFolderReader.WriteClassFolders(BuiltinShapes.GenerateSplit(1, 0, 32, 32, 3), folder);
         var run = dir.Combine("run");
         var train = CliRunner.Run("train", "--data", folder, "--out", run, "--epochs", "1", "--ngf", "8", "--ndf", "8", "--batch-size", "8", "--device", "cpu");
         Assert.True(train.ExitCode == 0, train.All);
-        var model = dir.Combine("d.onnx");
+        return run;
+    }
 
-        var export = CliRunner.Run("export", "--run", run, "--out", model);
+    [Fact]
+    public void TrainExportsAutomaticallyAndExportRecomputesBatchNormOnRequest()
+    {
+        using var dir = new TempDirectory();
+        var run = TrainTinyRun(dir);
+        using (var session = new InferenceSession(Path.Combine(run, "discriminator.onnx")))
+        {
+            Assert.Equal("running", session.ModelMetadata.CustomMetadataMap["mlnetgan.bn_stats"]);
+            Assert.Equal("4", session.ModelMetadata.CustomMetadataMap["mlnetgan.step"]);
+            Assert.Equal((8 + 16 + 32) * 16, session.OutputMetadata["features"].Dimensions[1]);
+        }
+
+        var recomputed = dir.Combine("recomputed.onnx");
+        var export = CliRunner.Run("export", "--run", run, "--out", recomputed, "--bn-stats", "recompute", "--bn-batches", "3");
 
         Assert.True(export.ExitCode == 0, export.All);
-        using var session = new InferenceSession(model);
-        Assert.Equal("4", session.ModelMetadata.CustomMetadataMap["mlnetgan.step"]);
-        Assert.Equal((8 + 16 + 32) * 16, session.OutputMetadata["features"].Dimensions[1]);
+        using (var session = new InferenceSession(recomputed))
+            Assert.Equal("recompute:3", session.ModelMetadata.CustomMetadataMap["mlnetgan.bn_stats"]);
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(run, "discriminator.onnx")), File.ReadAllBytes(recomputed));
     }
 
     [Fact]
@@ -32,30 +45,6 @@ public class ExportCommandTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("config.json: not found: this folder holds no training run", result.Error);
         Assert.False(File.Exists(dir.Combine("d.onnx")));
-    }
-}
-
-public class TrainExportTests
-{
-    [Fact]
-    public void TrainExportsAutomaticallyAndExportRecomputesBatchNormOnRequest()
-    {
-        using var dir = new TempDirectory();
-        var folder = dir.Combine("images");
-        ImageFolderReader.WriteClassFolders(BuiltinShapes.GenerateSplit(1, 0, 32, 32, 3), folder);
-        var run = dir.Combine("run");
-
-        var train = CliRunner.Run("train", "--data", folder, "--out", run, "--epochs", "1", "--ngf", "8", "--ndf", "8", "--batch-size", "8", "--device", "cpu");
-        Assert.True(train.ExitCode == 0, train.All);
-        using (var session = new InferenceSession(Path.Combine(run, "discriminator.onnx")))
-            Assert.Equal("running", session.ModelMetadata.CustomMetadataMap["mlnetgan.bn_stats"]);
-
-        var recomputed = dir.Combine("recomputed.onnx");
-        var export = CliRunner.Run("export", "--run", run, "--out", recomputed, "--bn-stats", "recompute", "--bn-batches", "3");
-        Assert.True(export.ExitCode == 0, export.All);
-        using (var session = new InferenceSession(recomputed))
-            Assert.Equal("recompute:3", session.ModelMetadata.CustomMetadataMap["mlnetgan.bn_stats"]);
-        Assert.NotEqual(File.ReadAllBytes(Path.Combine(run, "discriminator.onnx")), File.ReadAllBytes(recomputed));
     }
 }
 

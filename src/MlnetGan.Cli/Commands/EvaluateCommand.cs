@@ -25,10 +25,12 @@ internal static class EvaluateCommand
         classifier.AcceptOnlyFromAmong("linear-svm", "sdca-maxent", "lbfgs-maxent");
         var baselines = new Option<string>("--baselines") { Description = "Comma-separated: raw (pixels), untrained (a random D of the same shape), or none.", DefaultValueFactory = _ => "raw,untrained" };
         var seed = SharedOptions.Seed();
+        var device = SharedOptions.Device();
+        var fallback = SharedOptions.AllowCpuFallback();
         var output = new Option<string>("--out") { Description = "Report folder (results.json, report.md, accuracy.png).", Required = true };
         var command = new Command("evaluate", "Accuracy of a linear classifier on the discriminator's features per label budget, against baselines (the paper's protocol).")
         {
-            model, data, format, budgets, repeats, classifier, baselines, seed, output,
+            model, data, format, budgets, repeats, classifier, baselines, seed, device, fallback, output,
         };
         command.SetAction(parse =>
         {
@@ -40,7 +42,7 @@ internal static class EvaluateCommand
                 Seed = parse.GetValue(seed),
             };
             var result = Evaluate(parse.GetRequiredValue(model), parse.GetValue(data)!, parse.GetValue(format), ParseBaselines(parse.GetValue(baselines)!), options,
-                Path.GetFullPath(parse.GetRequiredValue(output)));
+                Path.GetFullPath(parse.GetRequiredValue(output)), OnnxDevice.Parse(parse.GetValue(device)!, parse.GetValue(fallback)));
             AnsiConsole.WriteLine();
             AnsiConsole.WriteLine(EvaluationReport.Table(result));
             AnsiConsole.MarkupLineInterpolated($"Report: {Path.GetFullPath(parse.GetRequiredValue(output))}");
@@ -50,7 +52,7 @@ internal static class EvaluateCommand
     }
 
     /// <summary>Featurizes the dataset with the model and the baselines, runs the protocol and writes the report.</summary>
-    public static EvaluationResult Evaluate(string modelPath, string dataPath, DatasetFormat format, IReadOnlyList<string> baselines, EvaluationOptions options, string outputDirectory)
+    public static EvaluationResult Evaluate(string modelPath, string dataPath, DatasetFormat format, IReadOnlyList<string> baselines, EvaluationOptions options, string outputDirectory, OnnxDevice device)
     {
         var info = DcganModelInfo.Read(modelPath);
         var splits = SharedOptions.LoadData(dataPath, format, skipCorrupt: false, info.ImageSize, info.Channels, options.Seed);
@@ -58,7 +60,7 @@ internal static class EvaluateCommand
         var ml = new MLContext(seed: (int)(options.Seed & 0x7FFFFFFF));
         var sets = new Dictionary<string, (FeatureMatrix, FeatureMatrix)>
         {
-            ["trained D"] = (Featurize(ml, modelPath, splits.Train, "trained D, train split"), Featurize(ml, modelPath, test, "trained D, test split")),
+            ["trained D"] = (Featurize(ml, modelPath, splits.Train, "trained D, train split", device), Featurize(ml, modelPath, test, "trained D, test split", device)),
         };
         if (baselines.Contains("untrained"))
         {
@@ -66,7 +68,7 @@ internal static class EvaluateCommand
             try
             {
                 ExportUntrained(info, splits.Train, options.Seed, untrained);
-                sets["untrained D"] = (Featurize(ml, untrained, splits.Train, "untrained D, train split"), Featurize(ml, untrained, test, "untrained D, test split"));
+                sets["untrained D"] = (Featurize(ml, untrained, splits.Train, "untrained D, train split", device), Featurize(ml, untrained, test, "untrained D, test split", device));
             }
             finally
             {
@@ -95,11 +97,11 @@ internal static class EvaluateCommand
         return result;
     }
 
-    private static FeatureMatrix Featurize(MLContext ml, string model, ImageDataset images, string title)
+    private static FeatureMatrix Featurize(MLContext ml, string model, ImageDataset images, string title, OnnxDevice device)
     {
         FeatureMatrix matrix = null!;
         ConsoleProgress.Run(title, report =>
-            matrix = FeatureMatrix.FromModel(ml, model, images, progress: new SynchronousProgress<(int Done, int Total)>(p => report(p.Done, p.Total, ""))));
+            matrix = FeatureMatrix.FromModel(ml, model, images, progress: new SynchronousProgress<(int Done, int Total)>(p => report(p.Done, p.Total, "")), device: device));
         return matrix;
     }
 

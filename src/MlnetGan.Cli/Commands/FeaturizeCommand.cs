@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using MlnetGan.Data;
 using MlnetGan.ML;
 using Parquet;
@@ -24,10 +23,12 @@ internal static class FeaturizeCommand
         var split = new Option<string>("--split") { Description = "train | test | all", DefaultValueFactory = _ => "all" };
         split.AcceptOnlyFromAmong("train", "test", "all");
         var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => 256 });
+        var device = SharedOptions.Device();
+        var fallback = SharedOptions.AllowCpuFallback();
         var output = new Option<string>("--out") { Description = "features.csv or features.parquet (columns: split, label, class, f0..fN), written atomically.", Required = true };
         var command = new Command("featurize", "Write the discriminator's features of every image to a CSV or Parquet file.")
         {
-            model, data, format, skipCorrupt, split, batchSize, output,
+            model, data, format, skipCorrupt, split, batchSize, device, fallback, output,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -47,7 +48,7 @@ internal static class FeaturizeCommand
                 if (splits.Test is not null) parts.Add(("test", splits.Test));
             }
             var ml = new MLContext(seed: 0);
-            var rows = Stream(ml, modelPath, parse.GetValue(batchSize), parts);
+            var rows = Stream(ml, modelPath, parse.GetValue(batchSize), parts, OnnxDevice.Parse(parse.GetValue(device)!, parse.GetValue(fallback)));
             int total = parts.Sum(p => p.Images.Count);
             await Task.Run(() => ConsoleProgress.Run("featurizing", report =>
             {
@@ -66,26 +67,13 @@ internal static class FeaturizeCommand
 
     private sealed record FeatureRow(string Split, int Label, string Class, float[] Features);
 
-    /// <summary>Features row by row, streamed through the batched featurizer (one vector alive at a time per row).</summary>
-    private static IEnumerable<FeatureRow> Stream(MLContext ml, string model, int batchSize, IReadOnlyList<(string Name, ImageDataset Images)> parts)
-    {
-        foreach (var (name, images) in parts)
+    /// <summary>Features row by row, streamed through the batched featurizer.</summary>
+    private static IEnumerable<FeatureRow> Stream(MLContext ml, string model, int batchSize, IReadOnlyList<(string Name, ImageDataset Images)> parts, OnnxDevice device) =>
+        parts.SelectMany(part => FeatureMatrix.Stream(ml, model, part.Images, batchSize, device).Select((features, i) =>
         {
-            var data = new ImageDatasetDataView(images);
-            using var transformer = ml.Transforms.ExtractDcganFeatures(new DcganFeaturizerOptions { ModelPath = model, InputColumnName = "Pixels", BatchSize = batchSize }).Fit(data);
-            var output = transformer.Transform(data);
-            using var cursor = output.GetRowCursor([output.Schema["Features"]]);
-            var getter = cursor.GetGetter<VBuffer<float>>(output.Schema["Features"]);
-            VBuffer<float> vector = default;
-            int i = 0;
-            while (cursor.MoveNext())
-            {
-                getter(ref vector);
-                int label = images.Labels[i++];
-                yield return new FeatureRow(name, label, label >= 0 ? images.ClassNames[label] : "", vector.DenseValues().ToArray());
-            }
-        }
-    }
+            int label = part.Images.Labels[i];
+            return new FeatureRow(part.Name, label, label >= 0 ? part.Images.ClassNames[label] : "", features);
+        }));
 
     private static void WriteCsv(Stream stream, IEnumerable<FeatureRow> rows, int length)
     {

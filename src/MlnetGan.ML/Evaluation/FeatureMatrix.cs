@@ -11,26 +11,39 @@ public sealed record FeatureMatrix(float[][] Rows, int[] Labels)
     public int Dimension => Rows.Length == 0 ? 0 : Rows[0].Length;
 
     /// <summary>Featurizes every image of <paramref name="images"/> with the ML.NET DCGAN featurizer (batched, streamed).</summary>
-    public static FeatureMatrix FromModel(MLContext context, string modelPath, ImageDataset images, int batchSize = 256, IProgress<(int Done, int Total)>? progress = null)
+    public static FeatureMatrix FromModel(MLContext context, string modelPath, ImageDataset images, int batchSize = 256, IProgress<(int Done, int Total)>? progress = null, OnnxDevice? device = null)
+    {
+        var rows = new float[images.Count][];
+        int i = 0;
+        foreach (var row in Stream(context, modelPath, images, batchSize, device))
+        {
+            rows[i++] = row;
+            if (i % batchSize == 0 || i == images.Count) progress?.Report((i, images.Count));
+        }
+        return new FeatureMatrix(rows, (int[])images.Labels.Clone());
+    }
+
+    /// <summary>
+    /// The feature vectors of <paramref name="images"/> in order, computed lazily through the batched ML.NET featurizer:
+    /// only one batch is held at a time, so any number of images streams in bounded memory.
+    /// </summary>
+    public static IEnumerable<float[]> Stream(MLContext context, string modelPath, ImageDataset images, int batchSize = 256, OnnxDevice? device = null)
     {
         var data = new ImageDatasetDataView(images);
         using var transformer = context.Transforms.ExtractDcganFeatures(new DcganFeaturizerOptions
         {
             ModelPath = modelPath, InputColumnName = "Pixels", OutputColumnName = "Features", BatchSize = batchSize,
+            GpuDeviceId = device?.GpuDeviceId, FallbackToCpu = device?.FallbackToCpu,
         }).Fit(data);
         var output = transformer.Transform(data);
-        var rows = new float[images.Count][];
         using var cursor = output.GetRowCursor([output.Schema["Features"]]);
         var getter = cursor.GetGetter<VBuffer<float>>(output.Schema["Features"]);
         VBuffer<float> vector = default;
-        int i = 0;
         while (cursor.MoveNext())
         {
             getter(ref vector);
-            rows[i++] = vector.DenseValues().ToArray();
-            if (i % batchSize == 0 || i == images.Count) progress?.Report((i, images.Count));
+            yield return vector.IsDense ? vector.GetValues().ToArray() : vector.DenseValues().ToArray();
         }
-        return new FeatureMatrix(rows, (int[])images.Labels.Clone());
     }
 
     /// <summary>The raw-pixel baseline: every pixel scaled to [-1, 1].</summary>

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Transforms.Image;
 
 namespace MlnetGan.ML;
 
@@ -68,9 +67,7 @@ internal sealed class FeaturizingRowMapper(DcganFeaturizerTransformer parent, Da
         private readonly float[] pixels;
         private readonly float[] features;
         private readonly float[]? scores;
-        private readonly ValueGetter<MLImage>? imageGetter;
-        private readonly ValueGetter<VBuffer<float>>? vectorGetter;
-        private VBuffer<float> vector;
+        private readonly PixelReader? pixelReader;
         private long computedFor = -1;
 
         public FeaturizedRow(DcganFeaturizerTransformer parent, DataViewRow input, DataViewSchema schema, HashSet<int> active)
@@ -83,10 +80,7 @@ internal sealed class FeaturizingRowMapper(DcganFeaturizerTransformer parent, Da
             pixels = new float[info.PixelCount];
             features = new float[info.FeatureLength];
             scores = parent.HasScore ? new float[info.ScoreLength] : null;
-            var column = input.Schema[parent.Options.InputColumnName];
-            bool needsImage = active.Any(i => i >= input.Schema.Count);
-            if (needsImage && column.Type is ImageDataViewType) imageGetter = input.GetGetter<MLImage>(column);
-            else if (needsImage) vectorGetter = input.GetGetter<VBuffer<float>>(column);
+            if (active.Any(i => i >= input.Schema.Count)) pixelReader = new PixelReader(input, parent.Options.InputColumnName, info);
         }
 
         public override DataViewSchema Schema { get; }
@@ -117,20 +111,7 @@ internal sealed class FeaturizingRowMapper(DcganFeaturizerTransformer parent, Da
         private void Compute()
         {
             if (computedFor == input.Position && input.Position >= 0) return;
-            var info = parent.ModelInfo;
-            string? error;
-            if (imageGetter is not null)
-            {
-                MLImage image = null!;
-                imageGetter(ref image);
-                error = PixelConversion.FromImage(image, info, parent.Options.InputColumnName, pixels);
-            }
-            else
-            {
-                vectorGetter!(ref vector);
-                error = PixelConversion.FromVector(vector, info, parent.Options.InputColumnName, pixels);
-            }
-            if (error is not null) throw new InvalidOperationException($"DCGAN featurizer: {error}");
+            pixelReader!.Read(pixels, input.Position);
             parent.Session.Run(pixels, 1, features, scores);
             computedFor = input.Position;
         }

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Transforms.Image;
 
 namespace MlnetGan.ML;
 
@@ -14,8 +13,7 @@ internal sealed class FeaturizingCursor : DataViewRowCursor
     private readonly DcganFeaturizerTransformer parent;
     private readonly bool[] active;
     private readonly ColumnBuffer?[] passThrough;
-    private readonly ValueGetter<MLImage>? imageGetter;
-    private readonly ValueGetter<VBuffer<float>>? vectorGetter;
+    private readonly PixelReader pixelReader;
     private readonly ValueGetter<DataViewRowId> idGetter;
     private readonly DataViewRowId[] ids;
     private readonly long[] batches;
@@ -23,7 +21,6 @@ internal sealed class FeaturizingCursor : DataViewRowCursor
     private readonly float[] features;
     private readonly float[]? scores;
     private readonly DataViewSchema schema;
-    private VBuffer<float> vector;
     private int count;
     private int slot = -1;
     private long position = -1;
@@ -36,9 +33,7 @@ internal sealed class FeaturizingCursor : DataViewRowCursor
         this.active = active;
         var info = parent.ModelInfo;
         int batch = parent.Options.BatchSize;
-        var inputColumn = input.Schema[parent.Options.InputColumnName];
-        if (inputColumn.Type is ImageDataViewType) imageGetter = input.GetGetter<MLImage>(inputColumn);
-        else vectorGetter = input.GetGetter<VBuffer<float>>(inputColumn);
+        pixelReader = new PixelReader(input, parent.Options.InputColumnName, info);
         passThrough = new ColumnBuffer?[input.Schema.Count];
         for (int i = 0; i < input.Schema.Count; i++)
             if (active[i]) passThrough[i] = ColumnBuffer.Create(input, input.Schema[i], batch);
@@ -78,20 +73,7 @@ internal sealed class FeaturizingCursor : DataViewRowCursor
         slot = 0;
         while (count < ids.Length && input.MoveNext())
         {
-            var span = pixels.AsSpan(count * info.PixelCount, info.PixelCount);
-            string? error;
-            if (imageGetter is not null)
-            {
-                MLImage image = null!;
-                imageGetter(ref image);
-                error = PixelConversion.FromImage(image, info, parent.Options.InputColumnName, span);
-            }
-            else
-            {
-                vectorGetter!(ref vector);
-                error = PixelConversion.FromVector(vector, info, parent.Options.InputColumnName, span);
-            }
-            if (error is not null) throw new InvalidOperationException($"DCGAN featurizer, row {input.Position}: {error}");
+            pixelReader.Read(pixels.AsSpan(count * info.PixelCount, info.PixelCount), input.Position);
             idGetter(ref ids[count]);
             batches[count] = input.Batch;
             foreach (var buffer in passThrough) buffer?.Store(count);

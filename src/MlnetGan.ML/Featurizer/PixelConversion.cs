@@ -1,4 +1,6 @@
+using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 
 namespace MlnetGan.ML;
 
@@ -53,5 +55,42 @@ internal static class PixelConversion
             for (int i = 0; i < values.Length; i++) destination[indices[i]] = values[i] * scale + info.PixelMin;
         }
         return null;
+    }
+}
+
+/// <summary>Reads the featurizer's input column (image or 0..255 vector) of the current row as model-range pixels.</summary>
+internal sealed class PixelReader
+{
+    private readonly DcganModelInfo info;
+    private readonly string column;
+    private readonly ValueGetter<MLImage>? imageGetter;
+    private readonly ValueGetter<VBuffer<float>>? vectorGetter;
+    private VBuffer<float> vector;
+
+    public PixelReader(DataViewRow row, string column, DcganModelInfo info)
+    {
+        this.info = info;
+        this.column = column;
+        var input = row.Schema[column];
+        if (input.Type is ImageDataViewType) imageGetter = row.GetGetter<MLImage>(input);
+        else vectorGetter = row.GetGetter<VBuffer<float>>(input);
+    }
+
+    /// <summary>Writes the current row's pixels into <paramref name="destination"/>; throws, naming the column, when they do not fit.</summary>
+    public void Read(Span<float> destination, long rowPosition)
+    {
+        string? error;
+        if (imageGetter is not null)
+        {
+            MLImage image = null!;
+            imageGetter(ref image);
+            error = PixelConversion.FromImage(image, info, column, destination);
+        }
+        else
+        {
+            vectorGetter!(ref vector);
+            error = PixelConversion.FromVector(vector, info, column, destination);
+        }
+        if (error is not null) throw new InvalidOperationException($"DCGAN featurizer, row {rowPosition}: {error}");
     }
 }

@@ -1,20 +1,5 @@
 namespace MlnetGan.Data.Tests;
 
-/// <summary>A fresh temporary folder, deleted on dispose.</summary>
-public sealed class TempDirectory : IDisposable
-{
-    public TempDirectory() => Directory.CreateDirectory(Path);
-
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mlnetgan-tests", Guid.NewGuid().ToString("N"));
-
-    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
-    }
-}
-
 internal static class Samples
 {
     /// <summary>A small dataset with random pixels and labels cycling through <paramref name="classes"/>.</summary>

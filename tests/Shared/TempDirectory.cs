@@ -1,4 +1,4 @@
-namespace MlnetGan.Gan.Tests;
+namespace MlnetGan.Tests;
 
 /// <summary>A fresh temporary folder, deleted on dispose.</summary>
 public sealed class TempDirectory : IDisposable
