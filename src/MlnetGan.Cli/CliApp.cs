@@ -18,11 +18,13 @@ public static class CliApp
     public static RootCommand BuildRootCommand()
     {
         var root = new RootCommand("MlnetGan: train a DCGAN with TorchSharp and use its discriminator as an image featurizer in ML.NET.");
+        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(FeaturizeCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
+        root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

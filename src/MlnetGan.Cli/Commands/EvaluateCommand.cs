@@ -56,7 +56,14 @@ internal static class EvaluateCommand
     {
         var info = DcganModelInfo.Read(modelPath);
         var splits = SharedOptions.LoadData(dataPath, format, skipCorrupt: false, info.ImageSize, info.Channels, options.Seed);
-        var test = splits.Test ?? throw new DatasetException(dataPath, "has no test split; the evaluation scores on the official test images");
+        return Evaluate(modelPath, splits, baselines, options, outputDirectory, device);
+    }
+
+    /// <summary>Evaluates on splits already loaded (the demo sizes the built-in dataset itself).</summary>
+    public static EvaluationResult Evaluate(string modelPath, DatasetSplits splits, IReadOnlyList<string> baselines, EvaluationOptions options, string outputDirectory, OnnxDevice device)
+    {
+        var info = DcganModelInfo.Read(modelPath);
+        var test = splits.Test ?? throw new DatasetException(splits.Train.Source, "has no test split; the evaluation scores on the official test images");
         var ml = new MLContext(seed: (int)(options.Seed & 0x7FFFFFFF));
         var sets = new Dictionary<string, (FeatureMatrix, FeatureMatrix)>
         {

@@ -24,8 +24,9 @@ public static class LineChart
         double xMin = points.Min(p => Fx(p.x)), xMax = points.Max(p => Fx(p.x));
         double yMin = points.Min(p => p.y - p.e), yMax = points.Max(p => p.y + p.e);
         if (xMax - xMin < 1e-9) { xMin -= 0.5; xMax += 0.5; }
-        double yPad = Math.Max((yMax - yMin) * 0.08, 0.5);
-        (yMin, yMax) = (Math.Floor(yMin - yPad), Math.Ceiling(yMax + yPad));
+        double yPad = Math.Max((yMax - yMin) * 0.08, 1e-3);
+        double yStep = NiceStep((yMax - yMin + 2 * yPad) / 6);
+        (yMin, yMax) = (Math.Floor((yMin - yPad) / yStep) * yStep, Math.Ceiling((yMax + yPad) / yStep) * yStep);
         double xPad = (xMax - xMin) * 0.06;
         (xMin, xMax) = (xMin - xPad, xMax + xPad);
 
@@ -48,7 +49,9 @@ public static class LineChart
             var label = y.ToString("0.##", CultureInfo.InvariantCulture);
             canvas.DrawText(label, plot.Left - 8 - small.MeasureText(label), Py(y) + 4, small);
         }
-        foreach (var x in points.Select(p => p.x).Distinct().Order())
+        var distinctX = points.Select(p => p.x).Distinct().Order().ToList();
+        var xTicks = distinctX.Count <= 12 ? distinctX : Ticks(xMin, xMax).Select(t => logX ? Math.Pow(10, t) : t).ToList();
+        foreach (var x in xTicks)
         {
             canvas.DrawLine(Px(x), plot.Top, Px(x), plot.Bottom, grid);
             var label = x.ToString("0.##", CultureInfo.InvariantCulture);
@@ -60,7 +63,7 @@ public static class LineChart
         for (int s = 0; s < series.Count; s++)
         {
             var color = Palette[s % Palette.Length];
-            using var line = new SKPaint { Color = color, StrokeWidth = 2.5f, IsAntialias = true, Style = SKPaintStyle.Stroke };
+            using var line = new SKPaint { Color = color, StrokeWidth = series[s].X.Count <= 60 ? 2.5f : 1.5f, IsAntialias = true, Style = SKPaintStyle.Stroke };
             using var fill = new SKPaint { Color = color, IsAntialias = true };
             var order = Enumerable.Range(0, series[s].X.Count).OrderBy(i => series[s].X[i]).ToList();
             using var path = new SKPath();
@@ -75,7 +78,7 @@ public static class LineChart
                     canvas.DrawLine(point.X - 5, Py(series[s].Y[i] - e), point.X + 5, Py(series[s].Y[i] - e), line);
                     canvas.DrawLine(point.X - 5, Py(series[s].Y[i] + e), point.X + 5, Py(series[s].Y[i] + e), line);
                 }
-                canvas.DrawCircle(point, 4.5f, fill);
+                if (order.Count <= 60) canvas.DrawCircle(point, 4.5f, fill);
             }
             canvas.DrawPath(path, line);
             float ly = plot.Top + 10 + s * 24;
@@ -99,9 +102,18 @@ public static class LineChart
     /// <summary>About six round tick values covering [min, max].</summary>
     private static IEnumerable<double> Ticks(double min, double max)
     {
-        double raw = (max - min) / 6;
+        double step = NiceStep((max - min) / 6);
+        for (double t = Math.Ceiling(min / step) * step; t <= max + 1e-9; t += step)
+        {
+            double tick = Math.Round(t, 10);
+            yield return tick == 0 ? 0 : tick; // no "-0" labels
+        }
+    }
+
+    /// <summary>The smallest of 1, 2, 2.5, 5 or 10 times a power of ten that is at least <paramref name="raw"/>.</summary>
+    private static double NiceStep(double raw)
+    {
         double magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        double step = new[] { 1, 2, 2.5, 5, 10 }.Select(m => m * magnitude).First(s => s >= raw);
-        for (double t = Math.Ceiling(min / step) * step; t <= max + 1e-9; t += step) yield return Math.Round(t, 10);
+        return new[] { 1, 2, 2.5, 5, 10 }.Select(m => m * magnitude).First(s => s >= raw);
     }
 }

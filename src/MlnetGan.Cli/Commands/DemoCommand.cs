@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using MlnetGan.Cli.Reports;
+using MlnetGan.Data;
+using MlnetGan.Gan;
+using MlnetGan.ML;
+using MlnetGan.ML.Reports;
+using MlnetGan.Onnx;
+using Spectre.Console;
+
+namespace MlnetGan.Cli.Commands;
+
+/// <summary>
+/// <c>mlnetgan demo</c>: the whole pipeline on the built-in dataset (no download): train a DCGAN, export its
+/// discriminator, featurize with the ML.NET featurizer, evaluate against raw pixels and an untrained D, write the report.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<string>("--out") { Description = "Run folder; must not hold a run yet.", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
+        var epochs = SharedOptions.Positive(new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 8 });
+        var trainImages = SharedOptions.Positive(new Option<int>("--train-images") { Description = "Built-in training images (class-balanced).", DefaultValueFactory = _ => BuiltinShapes.DefaultTrainCount });
+        var testImages = SharedOptions.Positive(new Option<int>("--test-images") { Description = "Built-in test images.", DefaultValueFactory = _ => BuiltinShapes.DefaultTestCount });
+        var width = SharedOptions.Positive(new Option<int>("--width") { Description = "ngf = ndf.", DefaultValueFactory = _ => 64 });
+        var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per training step.", DefaultValueFactory = _ => 128 });
+        var budgets = new Option<string>("--labels-per-class") { Description = "Label budgets of the evaluation.", DefaultValueFactory = _ => "20,100,all" };
+        var repeats = SharedOptions.Positive(new Option<int>("--repeats") { Description = "Labelled subsets per budget.", DefaultValueFactory = _ => 3 });
+        var seed = SharedOptions.Seed();
+        var device = SharedOptions.Device();
+        var command = new Command("demo", "Train, export, featurize and evaluate on the built-in dataset (no download); ends with the accuracy table and the report's path.")
+        {
+            output, epochs, trainImages, testImages, width, batchSize, budgets, repeats, seed, device,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var clock = Stopwatch.StartNew();
+            var run = new RunFolder(parse.GetValue(output)!);
+            if (Directory.Exists(run.Root) && Directory.EnumerateFileSystemEntries(run.Root).Any())
+                throw new ArgumentException($"--out {run.Root} is not empty; choose another folder or delete it");
+            long seedValue = parse.GetValue(seed);
+            var model = new DcganConfig { Ngf = parse.GetValue(width), Ndf = parse.GetValue(width) }.Validate();
+            var options = new TrainingOptions { Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batchSize), Seed = seedValue, CheckpointEvery = 0 }.Validate();
+            var evaluation = new EvaluationOptions
+            {
+                LabelsPerClass = EvaluateCommand.ParseBudgets(parse.GetValue(budgets)!), Repeats = parse.GetValue(repeats), Seed = seedValue,
+            };
+            var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, allowCpuFallback: true, m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
+            var splits = BuiltinShapes.Generate((int)(seedValue & 0x7FFFFFFF), parse.GetValue(trainImages), parse.GetValue(testImages));
+            AnsiConsole.MarkupLineInterpolated($"Demo: a DCGAN ({CheckpointStore.Describe(model)}) on {splits.Train.Count} built-in images, {options.Epochs} epochs, on {torchDevice}; report in {run.Root}");
+
+            var trained = await Task.Run(() => ConsoleProgress.Train(run, splits.Train, model, options, torchDevice, resume: false, cancellation), CancellationToken.None);
+            if (trained.Interrupted) return CliApp.InterruptedExitCode;
+            var onnx = Path.Combine(run.Root, ExportCommand.DefaultFileName);
+            RunExport.Export(run, onnx);
+            var reportDirectory = Path.Combine(run.Root, "report");
+            var result = EvaluateCommand.Evaluate(onnx, splits, ["untrained", "raw"], evaluation, reportDirectory, OnnxDevice.Parse(parse.GetValue(device)!, allowCpuFallback: true));
+            var html = RunReport.Write(run, result, reportDirectory,
+            [
+                ("dataset", $"built-in shapes, {splits.Train.Count} train / {splits.Test!.Count} test images, 10 classes"),
+                ("model", $"DCGAN {CheckpointStore.Describe(model)}, {model.FeatureLength:N0} features"),
+                ("training", $"{trained.Step} steps in {trained.Elapsed.TotalSeconds:F0} s ({trained.ImagesPerSecond:F0} images/s), batch {options.BatchSize}, seed {seedValue}"),
+                ("device", torchDevice.ToString()),
+                ("evaluation", $"{result.Classifier}; {evaluation.Repeats} subsets per budget; {result.Seconds:F0} s"),
+                ("versions", $"MlnetGan {VersionInfo.Version}, .NET {Environment.Version}"),
+                ("total time", $"{clock.Elapsed.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture)} s"),
+            ]);
+            AnsiConsole.WriteLine();
+            AnsiConsole.WriteLine(EvaluationReport.Table(result));
+            AnsiConsole.MarkupLineInterpolated($"Report: {html}  ({clock.Elapsed.TotalSeconds:F0} s in all)");
+            return 0;
+        });
+        return command;
+    }
+}

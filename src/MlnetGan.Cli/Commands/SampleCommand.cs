@@ -1,0 +1,32 @@
+using System.CommandLine;
+using MlnetGan.Data;
+using MlnetGan.Gan;
+
+namespace MlnetGan.Cli.Commands;
+
+/// <summary><c>mlnetgan sample</c>: images from a run's generator, or latent-space interpolation strips.</summary>
+internal static class SampleCommand
+{
+    public static Command Create()
+    {
+        var run = new Option<string>("--run") { Description = "Run folder written by 'mlnetgan train'.", Required = true };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "A checkpoint folder of the run (default: the latest)." };
+        var count = SharedOptions.Positive(new Option<int>("--count") { Description = "Images (or, with --interpolate, strips of 10 steps).", DefaultValueFactory = _ => 64 });
+        var interpolate = new Option<bool>("--interpolate") { Description = "Walk the latent space: each row goes linearly from one random z to another." };
+        var seed = SharedOptions.Seed();
+        var output = new Option<string>("--out") { Description = "PNG file to write (atomically).", Required = true };
+        var command = new Command("sample", "Draw images from a run's generator as a PNG grid.") { run, checkpoint, count, interpolate, seed, output };
+        command.SetAction(parse =>
+        {
+            using var generator = Sampling.LoadGenerator(new RunFolder(parse.GetRequiredValue(run)), parse.GetValue(checkpoint));
+            var png = parse.GetValue(interpolate)
+                ? Sampling.InterpolationStrip(generator, parse.GetValue(count), steps: 10, parse.GetValue(seed))
+                : Sampling.SampleGrid(generator, parse.GetValue(count), parse.GetValue(seed));
+            var path = Path.GetFullPath(parse.GetRequiredValue(output));
+            AtomicFile.WriteAllBytes(path, png);
+            Console.WriteLine($"Wrote {path}");
+            return 0;
+        });
+        return command;
+    }
+}

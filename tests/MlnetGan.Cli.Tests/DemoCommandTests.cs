@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace MlnetGan.Cli.Tests;
+
+public class DemoCommandTests
+{
+    [Fact]
+    public void ReducedDemoRunsEndToEndWithAConsistentSelfContainedReport()
+    {
+        using var dir = new TempDirectory();
+        var run = dir.Combine("demo");
+
+        var result = CliRunner.Run("demo", "--out", run, "--epochs", "1", "--train-images", "200", "--test-images", "100", "--width", "8",
+            "--batch-size", "20", "--labels-per-class", "5,all", "--repeats", "2", "--device", "cpu");
+
+        Assert.True(result.ExitCode == 0, result.All);
+        var report = Path.Combine(run, "report");
+        foreach (var file in new[] { "report.html", "report.md", "results.json", "accuracy.png" }) Assert.True(File.Exists(Path.Combine(report, file)), file);
+        Assert.True(File.Exists(Path.Combine(run, "discriminator.onnx")));
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "results.json")));
+        var results = json.RootElement.GetProperty("result").GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(3 * 2, results.Count); // trained D, untrained D, raw pixels x two budgets
+        var markdown = File.ReadAllText(Path.Combine(report, "report.md"));
+        var html = File.ReadAllText(Path.Combine(report, "report.html"));
+        foreach (var r in results)
+        {
+            double mean = r.GetProperty("meanAccuracy").GetDouble(), std = r.GetProperty("stdAccuracy").GetDouble();
+            var accuracies = r.GetProperty("accuracies").EnumerateArray().Select(a => a.GetDouble()).ToList();
+            Assert.True(double.IsFinite(mean) && double.IsFinite(std) && mean is >= 0 and <= 1);
+            Assert.Equal(accuracies.Average(), mean, 9);
+            var cell = accuracies.Count > 1
+                ? string.Format(CultureInfo.InvariantCulture, "{0:F1} ± {1:F1}", 100 * mean, 100 * std)
+                : string.Format(CultureInfo.InvariantCulture, "{0:F1}", 100 * mean);
+            Assert.Contains($"| {cell}", markdown);
+            Assert.Contains($"<td>{cell}</td>", html);
+            foreach (var a in accuracies) Assert.Contains($"<td>{(100 * a).ToString("F1", CultureInfo.InvariantCulture)}</td>", html);
+        }
+        var sources = Regex.Matches(html, "src=\"([^\"]*)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.True(sources.Count >= 4, $"only {sources.Count} images");
+        Assert.All(sources, s => Assert.StartsWith("data:image/png;base64,", s));
+        Assert.DoesNotContain("href=", html);
+        Assert.Contains("report.html", result.Output.Replace("\n", ""));
+    }
+
+    [Fact]
+    public void ExistingOutputIsNotOverwritten()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.Combine("keep.txt"), "x");
+        var result = CliRunner.Run("demo", "--out", dir.Path);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("is not empty; choose another folder or delete it", result.Error);
+        Assert.True(File.Exists(dir.Combine("keep.txt")));
+    }
+}
