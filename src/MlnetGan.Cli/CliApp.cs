@@ -19,6 +19,7 @@ public static class CliApp
     {
         var root = new RootCommand("MlnetGan: train a DCGAN with TorchSharp and use its discriminator as an image featurizer in ML.NET.");
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(PaperCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());

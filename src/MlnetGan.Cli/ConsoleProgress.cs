@@ -8,14 +8,23 @@ namespace MlnetGan.Cli;
 /// <summary>Runs long work under a Spectre.Console progress bar (rate and ETA), or plain lines when output is redirected.</summary>
 internal static class ConsoleProgress
 {
-    /// <summary>Trains with a progress bar showing epoch, images/s, losses and the time remaining.</summary>
-    public static TrainingResult Train(RunFolder run, ImageDataset dataset, DcganConfig model, TrainingOptions options, Device device, bool resume, CancellationToken cancellation)
+    /// <summary>
+    /// Trains with a progress bar showing epoch, images/s, losses and the time remaining. With a
+    /// <paramref name="timeBudget"/> the bar measures training time (<paramref name="spent"/> of it already used) instead of steps.
+    /// </summary>
+    public static TrainingResult Train(RunFolder run, ImageDataset dataset, DcganConfig model, TrainingOptions options, Device device, bool resume, CancellationToken cancellation,
+        TimeSpan? timeBudget = null, TimeSpan spent = default)
     {
         TrainingResult? result = null;
         Run("training", (report) =>
         {
-            var progress = new SynchronousProgress<TrainingProgress>(p => report(p.Step, p.TotalSteps,
-                $"epoch {p.Epoch}/{p.Epochs} · {p.ImagesPerSecond:F0} img/s · D {p.LossD:F3} G {p.LossG:F3} · D(x) {p.DReal:F2} D(G(z)) {p.DFake:F2}"));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var progress = new SynchronousProgress<TrainingProgress>(p =>
+            {
+                var status = $"epoch {p.Epoch}/{(timeBudget is null ? p.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")} · {p.ImagesPerSecond:F0} img/s · D {p.LossD:F3} G {p.LossG:F3} · D(x) {p.DReal:F2} D(G(z)) {p.DFake:F2}";
+                if (timeBudget is { } budget) report((long)(spent + clock.Elapsed).TotalSeconds, (long)budget.TotalSeconds, status);
+                else report(p.Step, p.TotalSteps, status);
+            });
             result = DcganTrainer.Train(dataset, run, model, options, device, resume, progress, cancellation);
         });
         return result!;

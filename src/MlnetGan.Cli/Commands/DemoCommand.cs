@@ -17,6 +17,28 @@ namespace MlnetGan.Cli.Commands;
 /// </summary>
 internal static class DemoCommand
 {
+    /// <summary>
+    /// Evaluates an exported model against both baselines into <c>&lt;run&gt;/report</c>, writes the HTML report, prints
+    /// the accuracy table and returns the report's path.
+    /// </summary>
+    public static string EvaluateAndReport(RunFolder run, string onnx, DatasetSplits splits, EvaluationOptions evaluation, OnnxDevice device,
+        IReadOnlyList<(string Key, string Value)> facts, Stopwatch clock)
+    {
+        var reportDirectory = Path.Combine(run.Root, "report");
+        var result = EvaluateCommand.Evaluate(onnx, splits, ["untrained", "raw"], evaluation, reportDirectory, device);
+        var html = RunReport.Write(run, result, reportDirectory,
+        [
+            .. facts,
+            ("evaluation", $"{result.Classifier}; {evaluation.Repeats} subsets per budget; {result.Seconds:F0} s"),
+            ("versions", $"MlnetGan {VersionInfo.Version}, .NET {Environment.Version}"),
+            ("total time of this invocation", $"{clock.Elapsed.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture)} s"),
+        ]);
+        AnsiConsole.WriteLine();
+        AnsiConsole.WriteLine(EvaluationReport.Table(result));
+        AnsiConsole.MarkupLineInterpolated($"Report: {html}  ({clock.Elapsed.TotalSeconds:F0} s in all)");
+        return html;
+    }
+
     public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "Run folder; must not hold a run yet.", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
@@ -54,21 +76,13 @@ internal static class DemoCommand
             if (trained.Interrupted) return CliApp.InterruptedExitCode;
             var onnx = Path.Combine(run.Root, ExportCommand.DefaultFileName);
             RunExport.Export(run, onnx);
-            var reportDirectory = Path.Combine(run.Root, "report");
-            var result = EvaluateCommand.Evaluate(onnx, splits, ["untrained", "raw"], evaluation, reportDirectory, OnnxDevice.Parse(parse.GetValue(device)!, allowCpuFallback: true));
-            var html = RunReport.Write(run, result, reportDirectory,
+            EvaluateAndReport(run, onnx, splits, evaluation, OnnxDevice.Parse(parse.GetValue(device)!, allowCpuFallback: true),
             [
                 ("dataset", $"built-in shapes, {splits.Train.Count} train / {splits.Test!.Count} test images, 10 classes"),
                 ("model", $"DCGAN {CheckpointStore.Describe(model)}, {model.FeatureLength:N0} features"),
                 ("training", $"{trained.Step} steps in {trained.Elapsed.TotalSeconds:F0} s ({trained.ImagesPerSecond:F0} images/s), batch {options.BatchSize}, seed {seedValue}"),
                 ("device", torchDevice.ToString()),
-                ("evaluation", $"{result.Classifier}; {evaluation.Repeats} subsets per budget; {result.Seconds:F0} s"),
-                ("versions", $"MlnetGan {VersionInfo.Version}, .NET {Environment.Version}"),
-                ("total time", $"{clock.Elapsed.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture)} s"),
-            ]);
-            AnsiConsole.WriteLine();
-            AnsiConsole.WriteLine(EvaluationReport.Table(result));
-            AnsiConsole.MarkupLineInterpolated($"Report: {html}  ({clock.Elapsed.TotalSeconds:F0} s in all)");
+            ], clock);
             return 0;
         });
         return command;
