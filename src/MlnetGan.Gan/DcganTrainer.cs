@@ -20,7 +20,7 @@ public sealed record TrainingResult(long Step, long TotalSteps, bool Interrupted
 /// </summary>
 public sealed class DcganTrainer
 {
-    private const long NoiseStream = 1, ShuffleStream = 2, FixedNoiseStream = 3, InitStream = 4;
+    private const long NoiseStream = 1, ShuffleStream = 2, FixedNoiseStream = 3, InitStream = 4, LabelledBatchStream = 6;
 
     /// <summary>
     /// Trains (or, when <paramref name="run"/> holds a checkpoint and <paramref name="resume"/> is set, continues) on
@@ -44,8 +44,9 @@ public sealed class DcganTrainer
         if (resume && latest is null && run.Exists)
             throw new RunException(run.Root, "has a config but no checkpoint to resume from; delete the folder to start again");
 
+        using var labelled = model.NumClasses > 0 ? LabelledSubset.Create(dataset, model, options, device) : null;
         Directory.CreateDirectory(run.Root);
-        run.WriteConfig(new RunConfig(model, options, new DatasetInfo(dataset.Source, dataset.Count, dataset.ClassNames), "dcgan", VersionInfo.Version));
+        run.WriteConfig(new RunConfig(model, options, new DatasetInfo(dataset.Source, dataset.Count, dataset.ClassNames), labelled is null ? "dcgan" : "semi-supervised", VersionInfo.Version));
 
         using var generator = new DcganGenerator(model);
         using var discriminator = new DcganDiscriminator(model);
@@ -110,7 +111,12 @@ public sealed class DcganTrainer
                     var indices = permutation.narrow(0, stepInEpoch * options.BatchSize, options.BatchSize);
                     var real = TensorImages.ToModelRange(images.index_select(0, indices));
                     var noise = Noise(options.Seed, NoiseStream, step, options.BatchSize, model.Nz, device);
-                    losses = TrainStep(generator, discriminator, optimizerG, optimizerD, real, noise);
+                    if (labelled is null) losses = TrainStep(generator, discriminator, optimizerG, optimizerD, real, noise);
+                    else
+                    {
+                        var (labelledImages, labels) = labelled.Batch(options.Seed, step, options.BatchSize);
+                        losses = SemiSupervisedStep(generator, discriminator, optimizerG, optimizerD, real, labelledImages, labels, noise, options.GeneratorLoss);
+                    }
                 }
                 step++;
 
@@ -187,6 +193,93 @@ public sealed class DcganTrainer
         return new StepLosses(
             (lossReal + lossFake).item<float>(), lossG.item<float>(),
             realLogits.sigmoid().mean().item<float>(), fakeLogits.sigmoid().mean().item<float>(), fakeLogitsAfter.sigmoid().mean().item<float>());
+    }
+
+    /// <summary>
+    /// One semi-supervised step (Salimans et al. 2016): D on a labelled batch (cross-entropy over K classes), an unlabelled
+    /// real batch and a generated batch (the implicit fake class, see <see cref="SemiSupervisedLoss"/>); then G by feature
+    /// matching on D's last block or by the non-saturating loss. "D(x)" in the metrics is Z / (Z + 1).
+    /// </summary>
+    public static StepLosses SemiSupervisedStep(DcganGenerator generator, DcganDiscriminator discriminator, OptimizerHelper optimizerG, OptimizerHelper optimizerD,
+        Tensor real, Tensor labelledImages, Tensor labels, Tensor noise, GeneratorLossKind generatorLoss)
+    {
+        using var scope = NewDisposeScope();
+        optimizerD.zero_grad();
+        var labelledLogits = discriminator.forward(labelledImages);
+        var realLogits = discriminator.forward(real);
+        var fake = generator.forward(noise);
+        var fakeLogits = discriminator.forward(fake.detach());
+        var lossD = SemiSupervisedLoss.Discriminator(labelledLogits, labels, realLogits, fakeLogits);
+        lossD.backward();
+        optimizerD.step();
+
+        optimizerG.zero_grad();
+        var (fakeLogitsAfter, fakeActivations) = discriminator.ForwardWithActivations(fake);
+        Tensor lossG;
+        if (generatorLoss == GeneratorLossKind.FeatureMatching)
+        {
+            Tensor realFeatures;
+            using (no_grad()) realFeatures = discriminator.ForwardWithActivations(real).Activations[^1];
+            lossG = SemiSupervisedLoss.GeneratorFeatureMatching(realFeatures, fakeActivations[^1]);
+        }
+        else
+        {
+            lossG = SemiSupervisedLoss.GeneratorNonSaturating(fakeLogitsAfter);
+        }
+        lossG.backward();
+        optimizerG.step();
+
+        return new StepLosses(lossD.item<float>(), lossG.item<float>(),
+            SemiSupervisedLoss.ProbabilityReal(realLogits).mean().item<float>(), SemiSupervisedLoss.ProbabilityReal(fakeLogits).mean().item<float>(),
+            SemiSupervisedLoss.ProbabilityReal(fakeLogitsAfter).mean().item<float>());
+    }
+
+    /// <summary>The labelled images of a semi-supervised run, on the device, and the per-step batches drawn from them.</summary>
+    private sealed class LabelledSubset : IDisposable
+    {
+        private readonly Tensor images;
+        private readonly Tensor labels;
+
+        private LabelledSubset(Tensor images, Tensor labels)
+        {
+            this.images = images;
+            this.labels = labels;
+        }
+
+        /// <summary>Chooses <see cref="TrainingOptions.LabelsPerClass"/> images of every class, reproducibly from the seed.</summary>
+        public static LabelledSubset Create(ImageDataset dataset, DcganConfig model, TrainingOptions options, Device device)
+        {
+            if (options.LabelsPerClass < 1) throw new ArgumentException("semi-supervised training needs --labels-per-class of at least 1");
+            if (dataset.ClassNames.Count != model.NumClasses)
+                throw new ArgumentException($"the model has {model.NumClasses} classes but the dataset has {dataset.ClassNames.Count}");
+            var random = new Random(SeedMixer.MixToInt(options.Seed, 5));
+            var chosen = new List<int>();
+            for (int k = 0; k < model.NumClasses; k++)
+            {
+                var members = Enumerable.Range(0, dataset.Count).Where(i => dataset.Labels[i] == k).ToArray();
+                if (members.Length < options.LabelsPerClass)
+                    throw new ArgumentException($"class '{dataset.ClassNames[k]}' has {members.Length} labelled training images, fewer than --labels-per-class {options.LabelsPerClass}");
+                random.Shuffle(members);
+                chosen.AddRange(members.Take(options.LabelsPerClass));
+            }
+            var subset = dataset.Subset(chosen);
+            return new LabelledSubset(TensorImages.DatasetTensor(subset, device),
+                TensorImages.MoveTo(tensor(subset.Labels.Select(l => (long)l).ToArray()), device));
+        }
+
+        /// <summary>The labelled batch of step <paramref name="step"/> (with replacement), scaled to [-1, 1].</summary>
+        public (Tensor Images, Tensor Labels) Batch(long seed, long step, int batchSize)
+        {
+            using var draw = new torch.Generator(SeedMixer.Mix(seed, LabelledBatchStream, step), CPU);
+            var indices = TensorImages.MoveTo(randint(images.shape[0], [Math.Min(batchSize, images.shape[0])], generator: draw), images.device);
+            return (TensorImages.ToModelRange(images.index_select(0, indices)), labels.index_select(0, indices));
+        }
+
+        public void Dispose()
+        {
+            images.Dispose();
+            labels.Dispose();
+        }
     }
 
     /// <summary>Latent noise [count, nz, 1, 1] from stream (<paramref name="stream"/>, <paramref name="index"/>) of <paramref name="seed"/>.</summary>

@@ -1,5 +1,15 @@
 namespace MlnetGan.Gan;
 
+/// <summary>The generator's objective in semi-supervised mode.</summary>
+public enum GeneratorLossKind
+{
+    /// <summary>Match the mean of D's last block activations on real and generated batches (Salimans et al.'s choice for classification).</summary>
+    FeatureMatching,
+
+    /// <summary>Minimise -log D(G(z)).</summary>
+    NonSaturating,
+}
+
 /// <summary>Hyper-parameters and bookkeeping of a training run; the defaults are the DCGAN paper's.</summary>
 public sealed record TrainingOptions
 {
@@ -33,9 +43,16 @@ public sealed record TrainingOptions
     /// <summary>Images in the per-epoch sample grid.</summary>
     public int SampleCount { get; init; } = 64;
 
+    /// <summary>Semi-supervised mode: labelled training images per class (chosen class-balanced from the seed; the rest are used unlabelled).</summary>
+    public int LabelsPerClass { get; init; }
+
+    /// <summary>Semi-supervised mode: the generator's objective.</summary>
+    public GeneratorLossKind GeneratorLoss { get; init; } = GeneratorLossKind.FeatureMatching;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public TrainingOptions Validate()
     {
+        if (LabelsPerClass < 0) throw new ArgumentException($"labels per class must not be negative, not {LabelsPerClass}");
         if (Epochs < 1) throw new ArgumentException($"epochs must be at least 1, not {Epochs}");
         if (BatchSize < 2) throw new ArgumentException($"batch size must be at least 2 (BatchNorm needs a batch), not {BatchSize}");
         if (!(LearningRate > 0)) throw new ArgumentException($"learning rate must be positive, not {LearningRate}");

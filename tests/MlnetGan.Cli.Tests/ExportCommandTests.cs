@@ -38,6 +38,27 @@ public class ExportCommandTests
     }
 
     [Fact]
+    public void SemiSupervisedRunExportsLogitsThatTheFeaturizerServes()
+    {
+        using var dir = new TempDirectory();
+        var folder = dir.Combine("images");
+        ImageFolderReader.WriteClassFolders(BuiltinShapes.GenerateSplit(1, 0, 40, 32, 3), folder);
+        var run = dir.Combine("run");
+        var train = CliRunner.Run("train", "--data", folder, "--out", run, "--mode", "semi-supervised", "--labels-per-class", "2", "--epochs", "1",
+            "--ngf", "8", "--ndf", "8", "--batch-size", "8", "--device", "cpu");
+        Assert.True(train.ExitCode == 0, train.All);
+        var model = Path.Combine(run, "discriminator.onnx");
+
+        var info = MlnetGan.ML.DcganModelInfo.Read(model);
+
+        Assert.Equal(("semi-supervised", "logits", 10), (info.Mode, info.ScoreOutputName, info.ScoreLength));
+        Assert.Equal(BuiltinShapes.ClassNames.Order(StringComparer.Ordinal), info.ClassNames); // image-folder classes are sorted
+        var ml = new Microsoft.ML.MLContext(0);
+        var logits = MlnetGan.ML.FeatureMatrix.Stream(ml, model, BuiltinShapes.GenerateSplit(1, 1, 4, 32, 3)).Count();
+        Assert.Equal(4, logits);
+    }
+
+    [Fact]
     public void MissingRunIsNamed()
     {
         using var dir = new TempDirectory();

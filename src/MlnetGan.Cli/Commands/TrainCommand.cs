@@ -28,25 +28,36 @@ internal static class TrainCommand
         var device = SharedOptions.Device();
         var fallback = SharedOptions.AllowCpuFallback();
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its latest checkpoint, exactly where it stopped." };
+        var mode = new Option<string>("--mode") { Description = "dcgan (unsupervised) or semi-supervised (K-class discriminator, Salimans et al. 2016).", DefaultValueFactory = _ => "dcgan" };
+        mode.AcceptOnlyFromAmong("dcgan", "semi-supervised");
+        var labelsPerClass = new Option<int>("--labels-per-class") { Description = "Semi-supervised: labelled images per class (chosen from the seed; the rest are used unlabelled).", DefaultValueFactory = _ => 100 };
+        var generatorLoss = new Option<string>("--generator-loss") { Description = "Semi-supervised: feature-matching or non-saturating.", DefaultValueFactory = _ => "feature-matching" };
+        generatorLoss.AcceptOnlyFromAmong("feature-matching", "non-saturating");
         var noExport = new Option<bool>("--no-export") { Description = $"Do not export the discriminator to <out>/{ExportCommand.DefaultFileName} at the end." };
         var bnStats = ExportCommand.BatchNormStats();
         var bnBatches = ExportCommand.BatchNormBatches();
 
-        var command = new Command("train", "Train a DCGAN on unlabeled images (labels are ignored).")
+        var command = new Command("train", "Train a DCGAN on unlabeled images (labels are ignored), or a semi-supervised GAN with a few labels per class.")
         {
-            data, format, skipCorrupt, output, imageSize, channels, nz, ngf, ndf, batchSize, epochs, learningRate, checkpointEvery, seed, device, fallback, resume, noExport, bnStats, bnBatches,
+            data, format, skipCorrupt, output, imageSize, channels, nz, ngf, ndf, batchSize, epochs, learningRate, checkpointEvery, seed, device, fallback, resume, mode, labelsPerClass, generatorLoss, noExport, bnStats, bnBatches,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             var run = new RunFolder(parse.GetRequiredValue(output));
-            var model = new DcganConfig
-            {
-                ImageSize = parse.GetValue(imageSize), Channels = parse.GetValue(channels), Nz = parse.GetValue(nz), Ngf = parse.GetValue(ngf), Ndf = parse.GetValue(ndf),
-            }.Validate();
+            bool semiSupervised = parse.GetValue(mode) == "semi-supervised";
             var options = new TrainingOptions
             {
                 Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batchSize), LearningRate = parse.GetValue(learningRate),
                 Seed = parse.GetValue(seed), CheckpointEvery = parse.GetValue(checkpointEvery),
+                LabelsPerClass = semiSupervised ? parse.GetValue(labelsPerClass) : 0,
+                GeneratorLoss = parse.GetValue(generatorLoss) == "non-saturating" ? GeneratorLossKind.NonSaturating : GeneratorLossKind.FeatureMatching,
+            }.Validate();
+            var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
+            var splits = SharedOptions.LoadData(parse.GetValue(data)!, parse.GetValue(format), parse.GetValue(skipCorrupt), parse.GetValue(imageSize), parse.GetValue(channels), options.Seed);
+            var model = new DcganConfig
+            {
+                ImageSize = parse.GetValue(imageSize), Channels = parse.GetValue(channels), Nz = parse.GetValue(nz), Ngf = parse.GetValue(ngf), Ndf = parse.GetValue(ndf),
+                NumClasses = semiSupervised ? splits.Train.ClassNames.Count : 0,
             }.Validate();
             bool isResume = parse.GetValue(resume);
             if (isResume && run.Exists)
@@ -61,9 +72,7 @@ internal static class TrainCommand
                     LearningRate = parse.GetResult(learningRate) is null ? saved.Training.LearningRate : options.LearningRate,
                 };
             }
-            var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
-            var splits = SharedOptions.LoadData(parse.GetValue(data)!, parse.GetValue(format), parse.GetValue(skipCorrupt), model.ImageSize, model.Channels, options.Seed);
-            AnsiConsole.MarkupLineInterpolated($"Training a DCGAN ({CheckpointStore.Describe(model)}) on {splits.Train.Count} images from {splits.Train.Source} on {torchDevice}, into {run.Root}");
+            AnsiConsole.MarkupLineInterpolated($"Training a {(semiSupervised ? $"semi-supervised GAN with {options.LabelsPerClass} labels per class" : "DCGAN")} ({CheckpointStore.Describe(model)}) on {splits.Train.Count} images from {splits.Train.Source} on {torchDevice}, into {run.Root}");
 
             var result = await Task.Run(() => ConsoleProgress.Train(run, splits.Train, model, options, torchDevice, isResume, cancellation), CancellationToken.None);
             if (result.Interrupted)

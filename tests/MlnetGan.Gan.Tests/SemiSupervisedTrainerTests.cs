@@ -1,0 +1,50 @@
+using MlnetGan.Data;
+using static TorchSharp.torch;
+
+namespace MlnetGan.Gan.Tests;
+
+public class SemiSupervisedTrainerTests
+{
+    private static readonly DcganConfig Small = new() { Ngf = 16, Ndf = 16, Nz = 32, NumClasses = 10 };
+
+    private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, BatchSize = 32, Seed = 5, MetricsEvery = 2, CheckpointEvery = 0, LabelsPerClass = 4 };
+
+    [Fact]
+    public void TrainsWithFiniteLossesAndResumesBitIdentically()
+    {
+        var data = BuiltinShapes.GenerateSplit(seed: 3, split: 0, 192, 32, 3);
+        using var straight = new TempDirectory();
+        using var resumed = new TempDirectory();
+
+        DcganTrainer.Train(data, new RunFolder(straight.Path), Small, Options(2), CPU);
+        using var cancel = new CancellationTokenSource();
+        var first = DcganTrainer.Train(data, new RunFolder(resumed.Path), Small, Options(2), CPU, progress: new StopAt(7, cancel), cancellation: cancel.Token);
+        DcganTrainer.Train(data, new RunFolder(resumed.Path), Small, Options(2), CPU, resume: true);
+
+        Assert.True(first.Interrupted);
+        Assert.Equal("semi-supervised", new RunFolder(straight.Path).ReadConfig().Mode);
+        Assert.All(new MetricsLog(new RunFolder(straight.Path).MetricsPath).Read(), r => Assert.True(double.IsFinite(r.LossD) && double.IsFinite(r.LossG)));
+        using var a = new DcganDiscriminator(Small);
+        using var b = new DcganDiscriminator(Small);
+        CheckpointStore.Load(new CheckpointStore(new RunFolder(straight.Path)).LatestPathOrNull()!, null, a);
+        CheckpointStore.Load(new CheckpointStore(new RunFolder(resumed.Path)).LatestPathOrNull()!, null, b);
+        foreach (var (name, value) in a.state_dict()) Assert.True(value.eq(b.state_dict()[name]).all().item<bool>(), $"{name} differs after resume");
+    }
+
+    [Fact]
+    public void TooFewImagesForTheLabelBudgetIsNamed()
+    {
+        using var dir = new TempDirectory();
+        var data = BuiltinShapes.GenerateSplit(seed: 3, split: 0, 64, 32, 3);
+        var error = Assert.Throws<ArgumentException>(() => DcganTrainer.Train(data, new RunFolder(dir.Path), Small, Options(1) with { LabelsPerClass = 50 }, CPU));
+        Assert.Contains("fewer than --labels-per-class 50", error.Message);
+    }
+
+    private sealed class StopAt(long step, CancellationTokenSource cancel) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            if (value.Step == step) cancel.Cancel();
+        }
+    }
+}
