@@ -14,14 +14,12 @@ namespace MlnetGan.ML;
 /// </summary>
 public sealed class DcganFeaturizerTransformer : ITransformer, IDisposable
 {
-    private readonly IHostEnvironment environment;
     private readonly byte[] model;
     private readonly DataViewSchema inputSchema;
     private ITransformer? stockEquivalent;
 
     internal DcganFeaturizerTransformer(IHostEnvironment environment, DcganFeaturizerOptions options, byte[] model, DcganModelInfo info, DataViewSchema inputSchema)
     {
-        this.environment = environment;
         this.model = model;
         this.inputSchema = inputSchema;
         Options = options;
