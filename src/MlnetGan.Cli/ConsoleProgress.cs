@@ -59,11 +59,4 @@ internal static class ConsoleProgress
                 task.StopTask();
             });
     }
-
-}
-
-/// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread (System's posts to the thread pool).</summary>
-internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }

@@ -46,7 +46,7 @@ public sealed class DcganTrainer
 
         using var labelled = model.NumClasses > 0 ? LabelledSubset.Create(dataset, model, options, device) : null;
         Directory.CreateDirectory(run.Root);
-        run.WriteConfig(new RunConfig(model, options, new DatasetInfo(dataset.Source, dataset.Count, dataset.ClassNames), labelled is null ? "dcgan" : "semi-supervised", VersionInfo.Version));
+        run.WriteConfig(new RunConfig(model, options, new DatasetInfo(dataset.Source, dataset.Count, dataset.ClassNames), labelled is null ? "dcgan" : options.SupervisedOnly ? "supervised" : "semi-supervised", VersionInfo.Version));
 
         using var generator = new DcganGenerator(model);
         using var discriminator = new DcganDiscriminator(model);
@@ -115,7 +115,9 @@ public sealed class DcganTrainer
                     else
                     {
                         var (labelledImages, labels) = labelled.Batch(options.Seed, step, options.BatchSize);
-                        losses = SemiSupervisedStep(generator, discriminator, optimizerG, optimizerD, real, labelledImages, labels, noise, options.GeneratorLoss);
+                        losses = options.SupervisedOnly
+                            ? SupervisedStep(discriminator, optimizerD, labelledImages, labels)
+                            : SemiSupervisedStep(generator, discriminator, optimizerG, optimizerD, real, labelledImages, labels, noise, options.GeneratorLoss);
                     }
                 }
                 step++;
@@ -140,7 +142,7 @@ public sealed class DcganTrainer
                 }
 
                 bool epochEnd = step % stepsPerEpoch == 0;
-                if (epochEnd) WriteSamples(generator, fixedNoise, run.SamplePath((int)(step / stepsPerEpoch)), model);
+                if (epochEnd && !options.SupervisedOnly) WriteSamples(generator, fixedNoise, run.SamplePath((int)(step / stepsPerEpoch)), model);
                 if (epochEnd || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0))
                     latestCheckpoint = SaveCheckpoint();
             }
@@ -232,6 +234,22 @@ public sealed class DcganTrainer
         return new StepLosses(lossD.item<float>(), lossG.item<float>(),
             SemiSupervisedLoss.ProbabilityReal(realLogits).mean().item<float>(), SemiSupervisedLoss.ProbabilityReal(fakeLogits).mean().item<float>(),
             SemiSupervisedLoss.ProbabilityReal(fakeLogitsAfter).mean().item<float>());
+    }
+
+    /// <summary>
+    /// One step of the supervised-only baseline: D by cross-entropy on the labelled batch alone. Its "D(x)" metric is the
+    /// batch's training accuracy; the generator is untouched (loss_G is reported as 0).
+    /// </summary>
+    public static StepLosses SupervisedStep(DcganDiscriminator discriminator, OptimizerHelper optimizerD, Tensor labelledImages, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        optimizerD.zero_grad();
+        var logits = discriminator.forward(labelledImages);
+        var loss = nn.functional.cross_entropy(logits, labels);
+        loss.backward();
+        optimizerD.step();
+        var accuracy = logits.argmax(1).eq(labels).to_type(ScalarType.Float32).mean().item<float>();
+        return new StepLosses(loss.item<float>(), 0, accuracy, 0, 0);
     }
 
     /// <summary>The labelled images of a semi-supervised run, on the device, and the per-step batches drawn from them.</summary>

@@ -30,6 +30,7 @@ public sealed class RunFolder
     public string ConfigPath => Path.Combine(Root, "config.json");
     public string MetricsPath => Path.Combine(Root, "metrics.csv");
     public string CheckpointsPath => Path.Combine(Root, "checkpoints");
+    public string TestAccuracyPath => Path.Combine(Root, "test-accuracy.json");
     public string SamplesPath => Path.Combine(Root, "samples");
 
     /// <summary>The sample grid of epoch <paramref name="epoch"/> (1-based).</summary>

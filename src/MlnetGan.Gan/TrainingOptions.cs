@@ -49,10 +49,17 @@ public sealed record TrainingOptions
     /// <summary>Semi-supervised mode: the generator's objective.</summary>
     public GeneratorLossKind GeneratorLoss { get; init; } = GeneratorLossKind.FeatureMatching;
 
+    /// <summary>
+    /// Semi-supervised mode's baseline: train the same K-class discriminator by cross-entropy on the same labelled
+    /// batches alone, with no unlabelled images and no generator.
+    /// </summary>
+    public bool SupervisedOnly { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public TrainingOptions Validate()
     {
         if (LabelsPerClass < 0) throw new ArgumentException($"labels per class must not be negative, not {LabelsPerClass}");
+        if (SupervisedOnly && LabelsPerClass < 1) throw new ArgumentException("supervised-only training needs --labels-per-class of at least 1");
         if (Epochs < 1) throw new ArgumentException($"epochs must be at least 1, not {Epochs}");
         if (BatchSize < 2) throw new ArgumentException($"batch size must be at least 2 (BatchNorm needs a batch), not {BatchSize}");
         if (!(LearningRate > 0)) throw new ArgumentException($"learning rate must be positive, not {LearningRate}");

@@ -29,13 +29,17 @@ public sealed record OnnxExportInfo
 
     /// <summary>Where the BatchNorm statistics come from: <c>running</c> averages or <c>recompute</c>d over training batches.</summary>
     public string BatchNormStatistics { get; init; } = "running";
+
+    /// <summary>The run's mode (dcgan, semi-supervised, supervised); null derives it from the head (1 logit: dcgan).</summary>
+    public string? Mode { get; init; }
 }
 
 /// <summary>
 /// Writes a trained <see cref="DcganDiscriminator"/> as an ONNX model (opset 17, IR version 8) with the contract the
 /// ML.NET featurizer reads: input <c>image</c> float32 [N, C, S, S] in [-1, 1]; output <c>features</c> [N, F], every
 /// block's LeakyReLU output max-pooled to 4x4, flattened and concatenated in block order; output <c>score</c> [N, 1]
-/// (sigmoid of the head) for a DCGAN, or <c>logits</c> [N, K] for a semi-supervised discriminator. BatchNorm is kept as
+/// (sigmoid of the head) for a DCGAN, or for a K-class discriminator <c>logits</c> [N, K] and their softmax
+/// <c>probabilities</c> [N, K] (the score, as ML.NET's multiclass trainers give it). BatchNorm is kept as
 /// BatchNormalization nodes in inference form (not folded), so the graph mirrors the network and reads by block.
 /// </summary>
 public static class DiscriminatorOnnxExporter
@@ -82,6 +86,8 @@ public static class DiscriminatorOnnxExporter
         {
             graph.RenameLastOutput("logits");
             graph.Output("logits", "N", config.NumClasses);
+            graph.Node("Softmax", "probabilities", ["logits"], OnnxGraphBuilder.Int("axis", 1));
+            graph.Output("probabilities", "N", config.NumClasses);
         }
         else
         {
@@ -123,7 +129,7 @@ public static class DiscriminatorOnnxExporter
         return
         [
             (MetadataPrefix + "format_version", "1"),
-            (MetadataPrefix + "mode", config.NumClasses > 0 ? "semi-supervised" : "dcgan"),
+            (MetadataPrefix + "mode", info.Mode ?? (config.NumClasses > 0 ? "semi-supervised" : "dcgan")),
             (MetadataPrefix + "image_size", I(config.ImageSize)),
             (MetadataPrefix + "channels", I(config.Channels)),
             (MetadataPrefix + "pixel_range", "-1,1"),
@@ -132,7 +138,7 @@ public static class DiscriminatorOnnxExporter
             (MetadataPrefix + "feature_output", "features"),
             (MetadataPrefix + "feature_length", I(config.FeatureLength)),
             (MetadataPrefix + "feature_layout", JsonSerializer.Serialize(blocks)),
-            (MetadataPrefix + "score_output", config.NumClasses > 0 ? "logits" : "score"),
+            (MetadataPrefix + "score_output", config.NumClasses > 0 ? "probabilities" : "score"),
             (MetadataPrefix + "class_names", JsonSerializer.Serialize(info.ClassNames)),
             (MetadataPrefix + "bn_stats", info.BatchNormStatistics),
             (MetadataPrefix + "nz", I(config.Nz)),

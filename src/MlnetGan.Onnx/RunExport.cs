@@ -57,6 +57,7 @@ public static class RunExport
         DiscriminatorOnnxExporter.Export(discriminator, new OnnxExportInfo
         {
             Dataset = config.Dataset.Source,
+            Mode = config.Mode,
             ClassNames = config.Dataset.ClassNames,
             Epochs = (double)state.Step / stepsPerEpoch,
             Step = state.Step,

@@ -51,11 +51,37 @@ public class ExportCommandTests
 
         var info = MlnetGan.ML.DcganModelInfo.Read(model);
 
-        Assert.Equal(("semi-supervised", "logits", 10), (info.Mode, info.ScoreOutputName, info.ScoreLength));
+        Assert.Equal(("semi-supervised", "probabilities", 10), (info.Mode, info.ScoreOutputName, info.ScoreLength));
         Assert.Equal(BuiltinShapes.ClassNames.Order(StringComparer.Ordinal), info.ClassNames); // image-folder classes are sorted
         var ml = new Microsoft.ML.MLContext(0);
         var logits = MlnetGan.ML.FeatureMatrix.Stream(ml, model, BuiltinShapes.GenerateSplit(1, 1, 4, 32, 3)).Count();
         Assert.Equal(4, logits);
+    }
+
+    [Fact]
+    public void SupervisedBaselineMeasuresTheHeldOutSplitAndExportsAClassifier()
+    {
+        using var dir = new TempDirectory();
+        var folder = dir.Combine("images");
+        ImageFolderReader.WriteClassFolders(BuiltinShapes.GenerateSplit(1, 0, 40, 32, 3), Path.Combine(folder, "train"));
+        ImageFolderReader.WriteClassFolders(BuiltinShapes.GenerateSplit(1, 1, 20, 32, 3), Path.Combine(folder, "test"));
+        var run = dir.Combine("run");
+        string[] args = ["train", "--data", folder, "--out", run, "--mode", "supervised", "--labels-per-class", "2", "--epochs", "1", "--ngf", "8", "--ndf", "8", "--batch-size", "8", "--device", "cpu"];
+
+        var train = CliRunner.Run(args);
+
+        Assert.True(train.ExitCode == 0, train.All);
+        Assert.Contains("supervised-only discriminator on 2 labels per class", train.Output);
+        Assert.Contains("Test accuracy of the discriminator as a classifier", train.Output);
+        var measured = System.Text.Json.JsonSerializer.Deserialize<MlnetGan.Gan.TestAccuracy>(File.ReadAllText(Path.Combine(run, "test-accuracy.json")), MlnetGan.Gan.RunFolder.Json)!;
+        Assert.Equal(("supervised", 2, 5L, 20), (measured.Mode, measured.LabelsPerClass, measured.Step, measured.TestImages));
+        Assert.InRange(measured.Accuracy, 0, 1);
+        var info = MlnetGan.ML.DcganModelInfo.Read(Path.Combine(run, "discriminator.onnx"));
+        Assert.Equal(("supervised", "probabilities", 10), (info.Mode, info.ScoreOutputName, info.ScoreLength));
+
+        var wrongMode = CliRunner.Run([.. args.Select(a => a == "supervised" ? "semi-supervised" : a), "--resume"]);
+        Assert.Equal(1, wrongMode.ExitCode);
+        Assert.Contains("is a supervised run; pass --mode supervised to resume it", wrongMode.Error);
     }
 
     [Fact]

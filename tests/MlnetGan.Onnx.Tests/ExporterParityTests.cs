@@ -49,7 +49,7 @@ public class ExporterParityTests
     }
 
     [Fact]
-    public void SemiSupervisedModelExportsLogits()
+    public void SemiSupervisedModelExportsLogitsAndProbabilities()
     {
         using var d = RandomDiscriminator(new DcganConfig { NumClasses = 10, Ndf = 16 }, seed: 5);
         using var session = new InferenceSession(DiscriminatorOnnxExporter.Build(d, new OnnxExportInfo()).ToByteArray());
@@ -61,6 +61,8 @@ public class ExporterParityTests
             var logits = outputs.Single(o => o.Name == "logits").AsTensor<float>();
             Assert.Equal([4, 10], logits.Dimensions.ToArray());
             AssertClose(expected.data<float>().ToArray(), logits.ToArray(), "logits");
+            using var softmax = expected.softmax(1);
+            AssertClose(softmax.data<float>().ToArray(), outputs.Single(o => o.Name == "probabilities").AsTensor<float>().ToArray(), "probabilities");
         }
         Assert.DoesNotContain(session.OutputMetadata.Keys, k => k == "score");
     }

@@ -74,7 +74,7 @@ internal static class EvaluateCommand
             var untrained = Path.Combine(Path.GetTempPath(), $"mlnetgan-untrained-{Guid.NewGuid():N}.onnx");
             try
             {
-                ExportUntrained(info, splits.Train, options.Seed, untrained);
+                UntrainedBaseline.Export(modelPath, splits.Train, options.Seed, untrained);
                 sets["untrained D"] = (Featurize(ml, untrained, splits.Train, "untrained D, train split", device), Featurize(ml, untrained, test, "untrained D, test split", device));
             }
             finally
@@ -110,38 +110,6 @@ internal static class EvaluateCommand
         ConsoleProgress.Run(title, report =>
             matrix = FeatureMatrix.FromModel(ml, model, images, progress: new SynchronousProgress<(int Done, int Total)>(p => report(p.Done, p.Total, "")), device: device));
         return matrix;
-    }
-
-    /// <summary>
-    /// Exports a randomly initialised discriminator of the model's shape, with its BatchNorm statistics made the way the
-    /// model's were (recomputed on the training images, or the untouched running averages), so it is featurized identically.
-    /// </summary>
-    private static void ExportUntrained(DcganModelInfo info, ImageDataset train, long seed, string path)
-    {
-        var config = ConfigOf(info);
-        using var d = new DcganDiscriminator(config);
-        using (var generator = new Generator(SeedMixer.Mix(seed, 4), CPU)) WeightInit.Apply(d, generator);
-        var bn = info.Metadata.GetValueOrDefault("mlnetgan.bn_stats", "running");
-        if (bn.StartsWith("recompute", StringComparison.Ordinal))
-        {
-            int batches = int.TryParse(bn.Split(':').ElementAtOrDefault(1), CultureInfo.InvariantCulture, out var n) ? n : 50;
-            BatchNormStatistics.Recompute(d, train, batches, 128, seed, CPU);
-        }
-        d.eval();
-        DiscriminatorOnnxExporter.Export(d, new OnnxExportInfo { Dataset = "untrained", BatchNormStatistics = bn, Seed = seed }, path);
-    }
-
-    /// <summary>The discriminator configuration recorded in an exported model's metadata.</summary>
-    public static DcganConfig ConfigOf(DcganModelInfo info)
-    {
-        int Get(string key, int fallback) => int.TryParse(info.Metadata.GetValueOrDefault("mlnetgan." + key), CultureInfo.InvariantCulture, out var v) ? v : fallback;
-        if (!info.Metadata.ContainsKey("mlnetgan.ndf"))
-            throw new ArgumentException("--baselines untrained needs a model exported by MlnetGan (its metadata gives the discriminator's shape); pass --baselines raw");
-        return new DcganConfig
-        {
-            ImageSize = info.ImageSize, Channels = info.Channels, Nz = Get("nz", 100), Ngf = Get("ngf", 64), Ndf = Get("ndf", 64),
-            NumClasses = info.Mode == "semi-supervised" ? info.ScoreLength : 0,
-        }.Validate();
     }
 
     public static IReadOnlyList<int?> ParseBudgets(string text)

@@ -28,9 +28,9 @@ internal static class TrainCommand
         var device = SharedOptions.Device();
         var fallback = SharedOptions.AllowCpuFallback();
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its latest checkpoint, exactly where it stopped." };
-        var mode = new Option<string>("--mode") { Description = "dcgan (unsupervised) or semi-supervised (K-class discriminator, Salimans et al. 2016).", DefaultValueFactory = _ => "dcgan" };
-        mode.AcceptOnlyFromAmong("dcgan", "semi-supervised");
-        var labelsPerClass = new Option<int>("--labels-per-class") { Description = "Semi-supervised: labelled images per class (chosen from the seed; the rest are used unlabelled).", DefaultValueFactory = _ => 100 };
+        var mode = new Option<string>("--mode") { Description = "dcgan (unsupervised), semi-supervised (K-class discriminator, Salimans et al. 2016) or supervised (the same K-class discriminator on the labelled subset alone: the baseline).", DefaultValueFactory = _ => "dcgan" };
+        mode.AcceptOnlyFromAmong("dcgan", "semi-supervised", "supervised");
+        var labelsPerClass = new Option<int>("--labels-per-class") { Description = "Semi-supervised and supervised: labelled images per class (chosen from the seed; the rest are used unlabelled).", DefaultValueFactory = _ => 100 };
         var generatorLoss = new Option<string>("--generator-loss") { Description = "Semi-supervised: feature-matching or non-saturating.", DefaultValueFactory = _ => "feature-matching" };
         generatorLoss.AcceptOnlyFromAmong("feature-matching", "non-saturating");
         var noExport = new Option<bool>("--no-export") { Description = $"Do not export the discriminator to <out>/{ExportCommand.DefaultFileName} at the end." };
@@ -44,12 +44,14 @@ internal static class TrainCommand
         command.SetAction(async (parse, cancellation) =>
         {
             var run = new RunFolder(parse.GetRequiredValue(output));
-            bool semiSupervised = parse.GetValue(mode) == "semi-supervised";
+            var modeName = parse.GetValue(mode)!;
+            bool classifies = modeName != "dcgan";
             var options = new TrainingOptions
             {
                 Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batchSize), LearningRate = parse.GetValue(learningRate),
                 Seed = parse.GetValue(seed), CheckpointEvery = parse.GetValue(checkpointEvery),
-                LabelsPerClass = semiSupervised ? parse.GetValue(labelsPerClass) : 0,
+                LabelsPerClass = classifies ? parse.GetValue(labelsPerClass) : 0,
+                SupervisedOnly = modeName == "supervised",
                 GeneratorLoss = parse.GetValue(generatorLoss) == "non-saturating" ? GeneratorLossKind.NonSaturating : GeneratorLossKind.FeatureMatching,
             }.Validate();
             var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
@@ -57,12 +59,14 @@ internal static class TrainCommand
             var model = new DcganConfig
             {
                 ImageSize = parse.GetValue(imageSize), Channels = parse.GetValue(channels), Nz = parse.GetValue(nz), Ngf = parse.GetValue(ngf), Ndf = parse.GetValue(ndf),
-                NumClasses = semiSupervised ? splits.Train.ClassNames.Count : 0,
+                NumClasses = classifies ? splits.Train.ClassNames.Count : 0,
             }.Validate();
             bool isResume = parse.GetValue(resume);
             if (isResume && run.Exists)
             {
                 var saved = run.ReadConfig();
+                if (saved.Mode != modeName)
+                    throw new ArgumentException($"--resume: {run.Root} is a {saved.Mode} run; pass --mode {saved.Mode} to resume it");
                 if (saved.Model != model)
                     throw new ArgumentException($"--resume: {run.Root} was trained as {CheckpointStore.Describe(saved.Model)}; pass the same model options (or none) to resume it");
                 // Resume keeps the run's settings; --epochs extends it, an explicit --lr replaces the rate (after a divergence).
@@ -72,7 +76,7 @@ internal static class TrainCommand
                     LearningRate = parse.GetResult(learningRate) is null ? saved.Training.LearningRate : options.LearningRate,
                 };
             }
-            AnsiConsole.MarkupLineInterpolated($"Training a {(semiSupervised ? $"semi-supervised GAN with {options.LabelsPerClass} labels per class" : "DCGAN")} ({CheckpointStore.Describe(model)}) on {splits.Train.Count} images from {splits.Train.Source} on {torchDevice}, into {run.Root}");
+            AnsiConsole.MarkupLineInterpolated($"Training a {modeName switch { "dcgan" => "DCGAN", "supervised" => $"supervised-only discriminator on {options.LabelsPerClass} labels per class", _ => $"semi-supervised GAN with {options.LabelsPerClass} labels per class" }} ({CheckpointStore.Describe(model)}) on {splits.Train.Count} images from {splits.Train.Source} on {torchDevice}, into {run.Root}");
 
             var result = await Task.Run(() => ConsoleProgress.Train(run, splits.Train, model, options, torchDevice, isResume, cancellation), CancellationToken.None);
             if (result.Interrupted)
@@ -81,6 +85,11 @@ internal static class TrainCommand
                 return CliApp.InterruptedExitCode;
             }
             AnsiConsole.MarkupLineInterpolated($"Done: {result.Step} steps in {result.Elapsed:hh\\:mm\\:ss}, {result.ImagesPerSecond:F0} images/s. Samples in {run.SamplesPath}");
+            if (classifies && splits.Test is { } test && test.Labels.Any(l => l != ImageDataset.Unlabeled))
+            {
+                var accuracy = DiscriminatorClassifier.MeasureRun(run, test, torchDevice);
+                AnsiConsole.MarkupLineInterpolated($"Test accuracy of the discriminator as a classifier: {accuracy.Accuracy:P2} on {accuracy.TestImages} held-out images (written to {run.TestAccuracyPath})");
+            }
             if (!parse.GetValue(noExport))
             {
                 var onnx = Path.Combine(run.Root, ExportCommand.DefaultFileName);

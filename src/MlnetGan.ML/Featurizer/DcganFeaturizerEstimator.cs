@@ -36,7 +36,7 @@ public sealed class DcganFeaturizerEstimator : IEstimator<DcganFeaturizerTransfo
         model = DcganModelInfo.ReadModelBytes(options.ModelPath);
         ModelInfo = DcganModelInfo.Read(model, options.ModelPath, options.ImageSize, options.Channels);
         if (options.ScoreColumnName is not null && ModelInfo.ScoreOutputName is null)
-            throw new ArgumentException($"{options.ModelPath}: has no score or logits output for column '{options.ScoreColumnName}'", nameof(options));
+            throw new ArgumentException($"{options.ModelPath}: has no score output for column '{options.ScoreColumnName}'", nameof(options));
     }
 
     /// <summary>What the model expects and returns.</summary>
@@ -67,7 +67,7 @@ public sealed class DcganFeaturizerEstimator : IEstimator<DcganFeaturizerTransfo
     }
 }
 
-/// <summary><c>mlContext.Transforms.ExtractDcganFeatures(...)</c>.</summary>
+/// <summary><c>mlContext.Transforms.ExtractDcganFeatures(...)</c> and <c>mlContext.Transforms.ClassifyWithDcgan(...)</c>.</summary>
 public static class DcganCatalog
 {
     /// <summary>
@@ -83,11 +83,29 @@ public static class DcganCatalog
         });
 
     /// <summary>
-    /// Registers the ML.NET components that a saved pipeline with the featurizer uses (image transforms, ONNX scoring,
-    /// expressions), so <c>mlContext.Model.Load</c> finds them in a process that has not touched them yet.
+    /// Classifies images with the K-class discriminator of a semi-supervised or supervised-only run: per-class
+    /// probabilities to <paramref name="scoreColumnName"/>, the most probable class (a key over the model's class names)
+    /// to <paramref name="predictedLabelColumnName"/>.
+    /// </summary>
+    public static DcganClassifierEstimator ClassifyWithDcgan(this TransformsCatalog catalog, string modelPath, string inputColumnName = "Image",
+        string predictedLabelColumnName = "PredictedLabel", string scoreColumnName = "Score", int batchSize = 64) =>
+        catalog.ClassifyWithDcgan(new DcganClassifierOptions
+        {
+            ModelPath = modelPath, InputColumnName = inputColumnName, PredictedLabelColumnName = predictedLabelColumnName, ScoreColumnName = scoreColumnName, BatchSize = batchSize,
+        });
+
+    /// <summary>Classifies images with a K-class discriminator, with every option.</summary>
+    public static DcganClassifierEstimator ClassifyWithDcgan(this TransformsCatalog catalog, DcganClassifierOptions options) =>
+        new(MlNetInternals.EnvironmentOf(catalog), options);
+
+    /// <summary>
+    /// Registers the ML.NET components that a saved pipeline with the featurizer or classifier uses (image transforms,
+    /// ONNX scoring, expressions, MlnetGan's argmax mapping), so <c>mlContext.Model.Load</c> finds them in a process that
+    /// has not touched them yet.
     /// </summary>
     public static void RegisterDcganComponents(this ComponentCatalog catalog)
     {
+        catalog.RegisterAssembly(typeof(DcganCatalog).Assembly);
         catalog.RegisterAssembly(typeof(Microsoft.ML.Transforms.Image.ImagePixelExtractingTransformer).Assembly);
         catalog.RegisterAssembly(typeof(Microsoft.ML.Transforms.Onnx.OnnxTransformer).Assembly);
         catalog.RegisterAssembly(typeof(Microsoft.ML.Transforms.ExpressionTransformer).Assembly);

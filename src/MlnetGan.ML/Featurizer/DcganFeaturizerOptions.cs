@@ -15,7 +15,7 @@ public sealed class DcganFeaturizerOptions
     /// <summary>The output column: a known-size vector of <see cref="float"/>, the paper's features.</summary>
     public string OutputColumnName { get; set; } = "Features";
 
-    /// <summary>When set, the model's score (DCGAN: probability real, length 1) or logits (semi-supervised: K) go to this column.</summary>
+    /// <summary>When set, the model's score (DCGAN: probability real, length 1) or class probabilities (semi-supervised and supervised runs: K, the softmax of the logits) go to this column.</summary>
     public string? ScoreColumnName { get; set; }
 
     /// <summary>Rows per ONNX Runtime call.</summary>

@@ -7,7 +7,7 @@ namespace MlnetGan.ML;
 
 /// <summary>
 /// Featurizes images with an exported DCGAN discriminator: appends the paper's feature vector (and optionally the
-/// score or logits) to each row. <see cref="Transform"/> is lazy: its cursors pull rows in batches of
+/// score or class probabilities) to each row. <see cref="Transform"/> is lazy: its cursors pull rows in batches of
 /// <see cref="DcganFeaturizerOptions.BatchSize"/> and run ONNX Runtime once per batch. A <c>PredictionEngine</c> runs it
 /// row by row. Saving delegates to ML.NET's own <c>ExtractPixels</c> + <c>ApplyOnnxModel</c> with the model bytes
 /// embedded, so a saved pipeline loads anywhere ML.NET does and gives the same features (without the batching).
@@ -97,7 +97,9 @@ public sealed class DcganFeaturizerTransformer : ITransformer, IDisposable
         }
         if (!inputSchema.Any(c => c.Name == info.InputName)) temporary.Add(info.InputName);
         var outputs = HasScore ? new[] { info.FeatureOutputName, info.ScoreOutputName! } : [info.FeatureOutputName];
-        chain = chain.Append(context.Transforms.ApplyOnnxModel(outputs, [info.InputName], new MemoryStream(model), Options.GpuDeviceId, Options.FallbackToCpu ?? false));
+        // The device the session really got: a CUDA request that fell back to the CPU must not fail here.
+        bool onCpu = Session.Device == "cpu";
+        chain = chain.Append(context.Transforms.ApplyOnnxModel(outputs, [info.InputName], new MemoryStream(model), onCpu ? null : Options.GpuDeviceId, !onCpu && (Options.FallbackToCpu ?? false)));
         var renames = new List<InputOutputColumnPair> { new(Options.OutputColumnName, info.FeatureOutputName) };
         if (HasScore) renames.Add(new(Options.ScoreColumnName!, info.ScoreOutputName!));
         renames.RemoveAll(r => r.OutputColumnName == r.InputColumnName);

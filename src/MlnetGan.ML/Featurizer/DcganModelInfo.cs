@@ -9,7 +9,7 @@ public sealed class DcganModelException(string message, Exception? inner = null)
 
 /// <summary>
 /// What the featurizer needs to know about an exported discriminator: how to feed it (image size, channels, pixel range)
-/// and what it returns (feature length, score or logits). Read from the model's <c>mlnetgan.*</c> metadata; for an ONNX
+/// and what it returns (feature length, score or class probabilities). Read from the model's <c>mlnetgan.*</c> metadata; for an ONNX
 /// model without it, the input's fixed shape or explicit options supply the image size and channels.
 /// </summary>
 public sealed record DcganModelInfo
@@ -20,7 +20,7 @@ public sealed record DcganModelInfo
     /// <summary>Name of the feature output.</summary>
     public required string FeatureOutputName { get; init; }
 
-    /// <summary>Name of the score (DCGAN) or logits (semi-supervised) output, or null when the model has neither.</summary>
+    /// <summary>Name of the score output (DCGAN: probability real; K-class: class probabilities), or null when the model has none.</summary>
     public string? ScoreOutputName { get; init; }
 
     public required int ImageSize { get; init; }
@@ -77,7 +77,7 @@ public sealed record DcganModelInfo
             var features = Lookup(metadata, "feature_output") ?? "features";
             if (!session.OutputMetadata.TryGetValue(features, out var featureOutput))
                 throw new DcganModelException($"{displayName}: has no '{features}' output (outputs: {string.Join(", ", session.OutputMetadata.Keys)}); was it exported by MlnetGan?");
-            var scoreName = Lookup(metadata, "score_output") ?? (session.OutputMetadata.ContainsKey("score") ? "score" : session.OutputMetadata.ContainsKey("logits") ? "logits" : null);
+            var scoreName = Lookup(metadata, "score_output") ?? (session.OutputMetadata.ContainsKey("score") ? "score" : session.OutputMetadata.ContainsKey("probabilities") ? "probabilities" : null);
             if (scoreName is not null && !session.OutputMetadata.ContainsKey(scoreName)) scoreName = null;
 
             int size = imageSize ?? ParseInt(Lookup(metadata, "image_size")) ?? FixedDim(input, 3) ?? FixedDim(input, 2)
