@@ -59,6 +59,20 @@ public class ClassifierTests
     }
 
     [Fact]
+    public void ImageDatasetViewClassifiesWithClassNamesInTheConfusionTable()
+    {
+        using var dir = new TempDirectory();
+        var (model, expectedClasses, _) = ExportWithReference(dir);
+        var ml = new MLContext();
+        var view = new ImageDatasetDataView(Images);
+        var scored = ml.Transforms.ClassifyWithDcgan(model, inputColumnName: "Pixels").Fit(view).Transform(view);
+
+        var metrics = ml.MulticlassClassification.Evaluate(scored);
+        Assert.Equal(expectedClasses.Where((c, i) => c == Images.Labels[i]).Count() / (double)Images.Count, metrics.MicroAccuracy, 6);
+        Assert.All(BuiltinShapes.ClassNames, name => Assert.Contains(name, metrics.ConfusionMatrix.GetFormattedConfusionTable()));
+    }
+
+    [Fact]
     public void DcganModelWithOneLogitIsRefusedNamingTheFile()
     {
         using var dir = new TempDirectory();

@@ -6,7 +6,8 @@ namespace MlnetGan.ML;
 
 /// <summary>
 /// An <see cref="ImageDataset"/> as an ML.NET data view without copying it: <c>Pixels</c>, a vector of Single holding
-/// the planar 0..255 pixels (what the featurizer takes), and <c>Label</c>, the class index as a key (1-based; 0 = unlabeled).
+/// the planar 0..255 pixels (what the featurizer takes), and <c>Label</c>, the class index as a key (1-based; 0 = unlabeled)
+/// whose key values are the class names.
 /// </summary>
 public sealed class ImageDatasetDataView : IDataView
 {
@@ -17,7 +18,7 @@ public sealed class ImageDatasetDataView : IDataView
         this.dataset = dataset;
         var builder = new DataViewSchema.Builder();
         builder.AddColumn("Pixels", new VectorDataViewType(NumberDataViewType.Single, dataset.ImageLength));
-        builder.AddColumn("Label", new KeyDataViewType(typeof(uint), Math.Max(1, dataset.ClassNames.Count)));
+        builder.AddColumn("Label", new KeyDataViewType(typeof(uint), Math.Max(1, dataset.ClassNames.Count)), NameAnnotations.Of("KeyValues", dataset.ClassNames));
         Schema = builder.ToSchema();
     }
 

@@ -60,7 +60,7 @@ public sealed class DcganFeaturizerEstimator : IEstimator<DcganFeaturizerTransfo
                 $"DCGAN featurizer: column '{name}' is {column.Kind} of {column.ItemType}; expected an image (LoadImages/ResizeImages) or a known-size vector of Single pixels");
         var added = new DataViewSchema.Builder();
         added.AddColumn(options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, ModelInfo.FeatureLength));
-        if (options.ScoreColumnName is not null) added.AddColumn(options.ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, ModelInfo.ScoreLength));
+        if (options.ScoreColumnName is not null) added.AddColumn(options.ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, ModelInfo.ScoreLength), NameAnnotations.OfScore(ModelInfo));
         var columns = inputSchema.ToDictionary(c => c.Name);
         foreach (var c in MlNetInternals.ShapeOf(added.ToSchema())) columns[c.Name] = c;
         return new SchemaShape(columns.Values);

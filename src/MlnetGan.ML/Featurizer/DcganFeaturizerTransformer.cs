@@ -50,7 +50,7 @@ public sealed class DcganFeaturizerTransformer : ITransformer, IDisposable
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
         builder.AddColumn(Options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, ModelInfo.FeatureLength));
-        if (HasScore) builder.AddColumn(Options.ScoreColumnName!, new VectorDataViewType(NumberDataViewType.Single, ModelInfo.ScoreLength));
+        if (HasScore) builder.AddColumn(Options.ScoreColumnName!, new VectorDataViewType(NumberDataViewType.Single, ModelInfo.ScoreLength), NameAnnotations.OfScore(ModelInfo));
         return builder.ToSchema();
     }
 
