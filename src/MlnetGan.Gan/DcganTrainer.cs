@@ -108,16 +108,16 @@ public sealed class DcganTrainer
                 StepLosses losses;
                 using (var scope = NewDisposeScope())
                 {
-                    var indices = permutation.narrow(0, stepInEpoch * options.BatchSize, options.BatchSize);
-                    var real = TensorImages.ToModelRange(images.index_select(0, indices));
-                    var noise = Noise(options.Seed, NoiseStream, step, options.BatchSize, model.Nz, device);
-                    if (labelled is null) losses = TrainStep(generator, discriminator, optimizerG, optimizerD, real, noise);
+                    Tensor Real() => TensorImages.ToModelRange(images.index_select(0, permutation.narrow(0, stepInEpoch * options.BatchSize, options.BatchSize)));
+                    Tensor StepNoise() => Noise(options.Seed, NoiseStream, step, options.BatchSize, model.Nz, device);
+                    if (labelled is null) losses = TrainStep(generator, discriminator, optimizerG, optimizerD, Real(), StepNoise());
                     else
                     {
+                        // The supervised-only baseline needs neither the unlabelled batch nor noise (both are per-step streams, so skipping them shifts nothing).
                         var (labelledImages, labels) = labelled.Batch(options.Seed, step, options.BatchSize);
                         losses = options.SupervisedOnly
                             ? SupervisedStep(discriminator, optimizerD, labelledImages, labels)
-                            : SemiSupervisedStep(generator, discriminator, optimizerG, optimizerD, real, labelledImages, labels, noise, options.GeneratorLoss);
+                            : SemiSupervisedStep(generator, discriminator, optimizerG, optimizerD, Real(), labelledImages, labels, StepNoise(), options.GeneratorLoss);
                     }
                 }
                 step++;

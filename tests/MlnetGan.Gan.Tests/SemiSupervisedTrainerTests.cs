@@ -70,6 +70,13 @@ public class SemiSupervisedTrainerTests
         Assert.Contains("fewer than --labels-per-class 50", error.Message);
     }
 
+    [Fact]
+    public void SupervisedOnlyWithoutLabelsIsNamed()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new TrainingOptions { SupervisedOnly = true, LabelsPerClass = 0 }.Validate());
+        Assert.Equal("supervised-only training needs --labels-per-class of at least 1", error.Message);
+    }
+
     private sealed class StopAt(long step, CancellationTokenSource cancel) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value)

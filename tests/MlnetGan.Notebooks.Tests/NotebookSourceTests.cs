@@ -46,6 +46,18 @@ public class NotebookSourceTests
     }
 
     [Fact]
+    public void BrokenNotebookFilesAreNamed()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "broken.ipynb");
+        File.WriteAllText(path, "{ \"cells\": [ { \"cell_type\": ");
+        Assert.StartsWith($"{path}: not a readable notebook (", Assert.Throws<NotebookException>(() => Notebook.Load(path)).Message);
+        File.WriteAllText(path, "{ \"nbformat\": 4 }");
+        Assert.Equal($"{path}: not a notebook (no 'cells' array)", Assert.Throws<NotebookException>(() => Notebook.Load(path)).Message);
+        Assert.Equal($"{Path.Combine(dir.Path, "none.cs")}: notebook source not found", Assert.Throws<NotebookException>(() => NotebookSource.Parse(Path.Combine(dir.Path, "none.cs"))).Message);
+    }
+
+    [Fact]
     public void SourceErrorsNameTheFileAndLine()
     {
         using var dir = new TempDirectory();

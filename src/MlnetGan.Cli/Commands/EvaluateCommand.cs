@@ -2,12 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.ML;
 using MlnetGan.Data;
-using MlnetGan.Gan;
 using MlnetGan.ML;
 using MlnetGan.ML.Reports;
 using MlnetGan.Onnx;
 using Spectre.Console;
-using static TorchSharp.torch;
 
 namespace MlnetGan.Cli.Commands;
 
