@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -42,6 +43,7 @@ public sealed class DiscriminatorBlock : nn.Module<Tensor, Tensor>
 public sealed class DcganDiscriminator : nn.Module<Tensor, Tensor>
 {
     private readonly List<DiscriminatorBlock> blocks = [];
+    private torch.Generator? regularizationSource;
 
     /// <summary>The final 4x4 convolution to the logits.</summary>
     public Conv2d head;
@@ -69,25 +71,47 @@ public sealed class DcganDiscriminator : nn.Module<Tensor, Tensor>
     /// <summary>The stride-2 blocks in order.</summary>
     public IReadOnlyList<DiscriminatorBlock> Blocks => blocks;
 
-    /// <inheritdoc />
-    public override Tensor forward(Tensor image)
+    /// <summary>
+    /// Training-time regularisation (input noise, dropout after each block); applied only in training mode and only
+    /// after <see cref="SeedRegularization"/> gave it a random stream. None by default (the DCGAN paper's D).
+    /// </summary>
+    public DiscriminatorRegularization Regularization { get; set; } = DiscriminatorRegularization.None;
+
+    /// <summary>
+    /// Restarts the random stream of the regularisation noise and dropout masks from <paramref name="seed"/> (drawn on
+    /// the CPU, so a seed gives the same masks on every device). The trainer reseeds it every step.
+    /// </summary>
+    public void SeedRegularization(ulong seed)
     {
-        var x = image;
-        foreach (var block in blocks) x = block.forward(x);
-        return head.forward(x).flatten(1);
+        regularizationSource?.Dispose();
+        regularizationSource = new torch.Generator(seed, CPU);
     }
 
-    /// <summary>The logits and every block's activation (after its LeakyReLU), in block order.</summary>
+    /// <inheritdoc />
+    public override Tensor forward(Tensor image) => ForwardWithActivations(image).Logits;
+
+    /// <summary>The logits and every block's activation (after its LeakyReLU, before any dropout), in block order.</summary>
     public (Tensor Logits, IReadOnlyList<Tensor> Activations) ForwardWithActivations(Tensor image)
     {
+        bool regularize = training && Regularization.IsActive;
+        if (regularize && regularizationSource is null)
+            throw new InvalidOperationException("the discriminator's regularisation needs a random stream: call SeedRegularization before training");
         var activations = new List<Tensor>(blocks.Count);
-        var x = image;
+        var x = regularize && Regularization.InputNoise > 0 ? image + Random(image, normal: true).mul_(Regularization.InputNoise) : image;
         foreach (var block in blocks)
         {
             x = block.forward(x);
             activations.Add(x);
+            if (regularize && Regularization.Dropout > 0)
+                x = x * Random(x, normal: false).ge_(Regularization.Dropout).div_(1 - Regularization.Dropout);
         }
         return (head.forward(x).flatten(1), activations);
+    }
+
+    private Tensor Random(Tensor like, bool normal)
+    {
+        var values = normal ? randn(like.shape, generator: regularizationSource) : rand(like.shape, generator: regularizationSource);
+        return TensorImages.MoveTo(values, like.device);
     }
 
     /// <summary>
@@ -112,4 +136,32 @@ public sealed class DcganDiscriminator : nn.Module<Tensor, Tensor>
         return cat(pooled, 1);
     }
 
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) regularizationSource?.Dispose();
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>
+/// Salimans et al.'s (2016) regularisation of a classifying discriminator, used in training only: Gaussian noise of
+/// standard deviation <see cref="InputNoise"/> added to the input images (in [-1, 1]) and dropout with rate
+/// <see cref="Dropout"/> after every block (before the next block or the head).
+/// </summary>
+public sealed record DiscriminatorRegularization(double InputNoise, double Dropout)
+{
+    /// <summary>No regularisation: the DCGAN paper's discriminator.</summary>
+    public static DiscriminatorRegularization None { get; } = new(0, 0);
+
+    /// <summary>Whether any regularisation is on.</summary>
+    public bool IsActive => InputNoise > 0 || Dropout > 0;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public DiscriminatorRegularization Validate()
+    {
+        if (!(InputNoise >= 0) || double.IsInfinity(InputNoise)) throw new ArgumentException($"discriminator input noise (--d-input-noise) must be a finite standard deviation >= 0, not {InputNoise}");
+        if (!(Dropout is >= 0 and < 1)) throw new ArgumentException($"discriminator dropout (--d-dropout) must lie in [0, 1), not {Dropout}");
+        return this;
+    }
 }

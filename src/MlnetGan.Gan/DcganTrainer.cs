@@ -20,7 +20,7 @@ public sealed record TrainingResult(long Step, long TotalSteps, bool Interrupted
 /// </summary>
 public sealed class DcganTrainer
 {
-    private const long NoiseStream = 1, ShuffleStream = 2, FixedNoiseStream = 3, InitStream = 4, LabelledBatchStream = 6;
+    private const long NoiseStream = 1, ShuffleStream = 2, FixedNoiseStream = 3, InitStream = 4, LabelledBatchStream = 6, RegularizationStream = 7;
 
     /// <summary>
     /// Trains (or, when <paramref name="run"/> holds a checkpoint and <paramref name="resume"/> is set, continues) on
@@ -57,6 +57,7 @@ public sealed class DcganTrainer
         }
         generator.to(device);
         discriminator.to(device);
+        discriminator.Regularization = options.Regularization;
         using var optimizerG = optim.Adam(generator.parameters(), options.LearningRate, options.Beta1, options.Beta2);
         using var optimizerD = optim.Adam(discriminator.parameters(), options.LearningRate, options.Beta1, options.Beta2);
 
@@ -106,6 +107,7 @@ public sealed class DcganTrainer
                 }
 
                 StepLosses losses;
+                if (discriminator.Regularization.IsActive) discriminator.SeedRegularization(SeedMixer.Mix(options.Seed, RegularizationStream, step));
                 using (var scope = NewDisposeScope())
                 {
                     Tensor Real() => TensorImages.ToModelRange(images.index_select(0, permutation.narrow(0, stepInEpoch * options.BatchSize, options.BatchSize)));

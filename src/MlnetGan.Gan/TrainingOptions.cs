@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace MlnetGan.Gan;
 
 /// <summary>The generator's objective in semi-supervised mode.</summary>
@@ -55,9 +57,20 @@ public sealed record TrainingOptions
     /// </summary>
     public bool SupervisedOnly { get; init; }
 
+    /// <summary>Standard deviation of the Gaussian noise added to D's input images in training (0: none; see <see cref="DiscriminatorRegularization"/>).</summary>
+    public double DiscriminatorInputNoise { get; init; }
+
+    /// <summary>Dropout rate after each of D's blocks in training (0: none; see <see cref="DiscriminatorRegularization"/>).</summary>
+    public double DiscriminatorDropout { get; init; }
+
+    /// <summary>The discriminator regularisation these options ask for.</summary>
+    [JsonIgnore]
+    public DiscriminatorRegularization Regularization => new(DiscriminatorInputNoise, DiscriminatorDropout);
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public TrainingOptions Validate()
     {
+        Regularization.Validate();
         if (LabelsPerClass < 0) throw new ArgumentException($"labels per class must not be negative, not {LabelsPerClass}");
         if (SupervisedOnly && LabelsPerClass < 1) throw new ArgumentException("supervised-only training needs --labels-per-class of at least 1");
         if (Epochs < 1) throw new ArgumentException($"epochs must be at least 1, not {Epochs}");

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using MlnetGan.Data;
+using MlnetGan.Gan;
 
 namespace MlnetGan.Cli.Tests;
 
@@ -45,8 +46,10 @@ public class ExportCommandTests
         ImageFolderReader.WriteClassFolders(BuiltinShapes.GenerateSplit(1, 0, 40, 32, 3), folder);
         var run = dir.Combine("run");
         var train = CliRunner.Run("train", "--data", folder, "--out", run, "--mode", "semi-supervised", "--labels-per-class", "2", "--epochs", "1",
-            "--ngf", "8", "--ndf", "8", "--batch-size", "8", "--device", "cpu");
+            "--ngf", "8", "--ndf", "8", "--batch-size", "8", "--device", "cpu", "--d-input-noise", "0.1", "--d-dropout", "0.2");
         Assert.True(train.ExitCode == 0, train.All);
+        var training = new RunFolder(run).ReadConfig().Training;
+        Assert.Equal((0.1, 0.2), (training.DiscriminatorInputNoise, training.DiscriminatorDropout));
         var model = Path.Combine(run, "discriminator.onnx");
 
         var info = MlnetGan.ML.DcganModelInfo.Read(model);

@@ -80,6 +80,8 @@ public class TrainCommandTests
     [InlineData("--image-size", "48", "image size must be 32 or 64")]
     [InlineData("--batch-size", "0", "--batch-size must be positive")]
     [InlineData("--device", "cuda:7", "device 'cuda:7'")]
+    [InlineData("--d-dropout", "1.5", "(--d-dropout) must lie in [0, 1)")]
+    [InlineData("--d-input-noise", "-1", "(--d-input-noise) must be a finite")]
     public void BadOptionValuesAreNamed(string option, string value, string message)
     {
         using var dir = new TempDirectory();

@@ -9,20 +9,24 @@ public class SemiSupervisedTrainerTests
 
     private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, BatchSize = 32, Seed = 5, MetricsEvery = 2, CheckpointEvery = 0, LabelsPerClass = 4 };
 
-    [Fact]
-    public void TrainsWithFiniteLossesAndResumesBitIdentically()
+    [Theory]
+    [InlineData(0.0, 0.0)]
+    [InlineData(0.2, 0.3)]
+    public void TrainsWithFiniteLossesAndResumesBitIdentically(double inputNoise, double dropout)
     {
         var data = BuiltinShapes.GenerateSplit(seed: 3, split: 0, 192, 32, 3);
+        var options = Options(2) with { DiscriminatorInputNoise = inputNoise, DiscriminatorDropout = dropout };
         using var straight = new TempDirectory();
         using var resumed = new TempDirectory();
 
-        DcganTrainer.Train(data, new RunFolder(straight.Path), Small, Options(2), CPU);
+        DcganTrainer.Train(data, new RunFolder(straight.Path), Small, options, CPU);
         using var cancel = new CancellationTokenSource();
-        var first = DcganTrainer.Train(data, new RunFolder(resumed.Path), Small, Options(2), CPU, progress: new StopAt(7, cancel), cancellation: cancel.Token);
-        DcganTrainer.Train(data, new RunFolder(resumed.Path), Small, Options(2), CPU, resume: true);
+        var first = DcganTrainer.Train(data, new RunFolder(resumed.Path), Small, options, CPU, progress: new StopAt(7, cancel), cancellation: cancel.Token);
+        DcganTrainer.Train(data, new RunFolder(resumed.Path), Small, options, CPU, resume: true);
 
         Assert.True(first.Interrupted);
         Assert.Equal("semi-supervised", new RunFolder(straight.Path).ReadConfig().Mode);
+        Assert.Equal(options, new RunFolder(straight.Path).ReadConfig().Training);
         Assert.All(new MetricsLog(new RunFolder(straight.Path).MetricsPath).Read(), r => Assert.True(double.IsFinite(r.LossD) && double.IsFinite(r.LossG)));
         using var a = new DcganDiscriminator(Small);
         using var b = new DcganDiscriminator(Small);

@@ -33,13 +33,15 @@ internal static class TrainCommand
         var labelsPerClass = new Option<int>("--labels-per-class") { Description = "Semi-supervised and supervised: labelled images per class (chosen from the seed; the rest are used unlabelled).", DefaultValueFactory = _ => 100 };
         var generatorLoss = new Option<string>("--generator-loss") { Description = "Semi-supervised: feature-matching or non-saturating.", DefaultValueFactory = _ => "feature-matching" };
         generatorLoss.AcceptOnlyFromAmong("feature-matching", "non-saturating");
+        var inputNoise = new Option<double>("--d-input-noise") { Description = "Standard deviation of Gaussian noise added to the discriminator's input in training (Salimans et al.'s regularisation; 0: off).", DefaultValueFactory = _ => 0 };
+        var dropout = new Option<double>("--d-dropout") { Description = "Dropout rate after each discriminator block in training (0: off).", DefaultValueFactory = _ => 0 };
         var noExport = new Option<bool>("--no-export") { Description = $"Do not export the discriminator to <out>/{ExportCommand.DefaultFileName} at the end." };
         var bnStats = ExportCommand.BatchNormStats();
         var bnBatches = ExportCommand.BatchNormBatches();
 
         var command = new Command("train", "Train a DCGAN on unlabeled images (labels are ignored), or a semi-supervised GAN with a few labels per class.")
         {
-            data, format, skipCorrupt, output, imageSize, channels, nz, ngf, ndf, batchSize, epochs, learningRate, checkpointEvery, seed, device, fallback, resume, mode, labelsPerClass, generatorLoss, noExport, bnStats, bnBatches,
+            data, format, skipCorrupt, output, imageSize, channels, nz, ngf, ndf, batchSize, epochs, learningRate, checkpointEvery, seed, device, fallback, resume, mode, labelsPerClass, generatorLoss, inputNoise, dropout, noExport, bnStats, bnBatches,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -53,6 +55,7 @@ internal static class TrainCommand
                 LabelsPerClass = classifies ? parse.GetValue(labelsPerClass) : 0,
                 SupervisedOnly = modeName == "supervised",
                 GeneratorLoss = parse.GetValue(generatorLoss) == "non-saturating" ? GeneratorLossKind.NonSaturating : GeneratorLossKind.FeatureMatching,
+                DiscriminatorInputNoise = parse.GetValue(inputNoise), DiscriminatorDropout = parse.GetValue(dropout),
             }.Validate();
             var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
             var splits = SharedOptions.LoadData(parse.GetValue(data)!, parse.GetValue(format), parse.GetValue(skipCorrupt), parse.GetValue(imageSize), parse.GetValue(channels), options.Seed);
