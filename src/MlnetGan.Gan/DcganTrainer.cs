@@ -64,10 +64,8 @@ public sealed class DcganTrainer
         long startStep = 0;
         if (resume && latest is not null)
         {
+            // The optimizer state restores the saved learning rate; the options' schedule wins (set every step below), so a diverged run can resume lower.
             startStep = CheckpointStore.Load(latest, generator, discriminator, optimizerG, optimizerD).Step;
-            // The optimizer state restores the saved learning rate; the options' rate wins, so a diverged run can resume lower.
-            SetLearningRate(optimizerG, options.LearningRate);
-            SetLearningRate(optimizerD, options.LearningRate);
         }
         var metrics = new MetricsLog(run.MetricsPath);
         metrics.TruncateAfter(startStep);
@@ -106,6 +104,9 @@ public sealed class DcganTrainer
                     permutation = TensorImages.MoveTo(randperm(dataset.Count, generator: shuffle), device);
                 }
 
+                double learningRate = options.LearningRateAt(step, stepsPerEpoch);
+                SetLearningRate(optimizerG, learningRate);
+                SetLearningRate(optimizerD, learningRate);
                 StepLosses losses;
                 if (discriminator.Regularization.IsActive) discriminator.SeedRegularization(SeedMixer.Mix(options.Seed, RegularizationStream, step));
                 using (var scope = NewDisposeScope())

@@ -30,15 +30,20 @@ public static class DiscriminatorClassifier
     /// <summary>
     /// Measures the classification accuracy of <paramref name="run"/>'s latest discriminator on the labelled images of
     /// <paramref name="test"/> (a held-out split: never used in training) and writes it to the run's test-accuracy.json.
+    /// With <paramref name="batchNorm"/> D's BatchNorm statistics are first recomputed from real training images (see
+    /// <see cref="BatchNormStatistics.Recompute"/>); otherwise D uses its running statistics.
     /// </summary>
-    public static TestAccuracy MeasureRun(RunFolder run, ImageDataset test, Device device)
+    public static TestAccuracy MeasureRun(RunFolder run, ImageDataset test, Device device, BatchNormRecomputation? batchNorm = null)
     {
         var config = run.ReadConfig();
         var checkpoint = new CheckpointStore(run).LatestPathOrNull() ?? throw new RunException(run.CheckpointsPath, "holds no checkpoint to measure");
         using var discriminator = new DcganDiscriminator(config.Model);
         var state = CheckpointStore.Load(checkpoint, null, discriminator);
         discriminator.to(device);
-        var result = new TestAccuracy(config.Mode, config.Training.LabelsPerClass, state.Step, test.Labels.Count(l => l != ImageDataset.Unlabeled), Accuracy(discriminator, test, device));
+        if (batchNorm is not null)
+            BatchNormStatistics.Recompute(discriminator, batchNorm.Images, batchNorm.Batches, config.Training.BatchSize, config.Training.Seed, device);
+        var result = new TestAccuracy(config.Mode, config.Training.LabelsPerClass, state.Step, test.Labels.Count(l => l != ImageDataset.Unlabeled), Accuracy(discriminator, test, device),
+            batchNorm is null ? "running" : $"recompute:{batchNorm.Batches}");
         AtomicFile.WriteAllText(run.TestAccuracyPath, System.Text.Json.JsonSerializer.Serialize(result, RunFolder.Json));
         return result;
     }
@@ -60,4 +65,7 @@ public static class DiscriminatorClassifier
 }
 
 /// <summary>A K-class discriminator's accuracy on a held-out test split, as saved in a run's test-accuracy.json.</summary>
-public sealed record TestAccuracy(string Mode, int LabelsPerClass, long Step, int TestImages, double Accuracy);
+public sealed record TestAccuracy(string Mode, int LabelsPerClass, long Step, int TestImages, double Accuracy, string BatchNormStatistics);
+
+/// <summary>Recompute a discriminator's BatchNorm statistics from <paramref name="Batches"/> batches of the real training <paramref name="Images"/>.</summary>
+public sealed record BatchNormRecomputation(ImageDataset Images, int Batches);

@@ -31,7 +31,7 @@ public class TrainCommandTests
         var data = WriteTinyCifar(dir);
         var run = dir.Combine("run");
 
-        var first = CliRunner.Run(["train", "--data", data, "--out", run, "--epochs", "1", .. Tiny]);
+        var first = CliRunner.Run(["train", "--data", data, "--out", run, "--epochs", "1", "--lr", "0.0005", "--lr-decay-epochs", "1", .. Tiny]);
         Assert.True(first.ExitCode == 0, first.All);
         Assert.True(File.Exists(Path.Combine(run, "config.json")));
         Assert.True(File.Exists(Path.Combine(run, "metrics.csv")));
@@ -45,6 +45,13 @@ public class TrainCommandTests
         var resumed = CliRunner.Run(["train", "--data", data, "--out", run, "--epochs", "2", "--resume", .. Tiny]);
         Assert.True(resumed.ExitCode == 0, resumed.All);
         Assert.True(File.Exists(Path.Combine(run, "samples", "epoch-002.png")));
+        // Options not named on the resuming command line keep the run's values, the ones named replace them.
+        var training = new MlnetGan.Gan.RunFolder(run).ReadConfig().Training;
+        Assert.Equal((2, 0.0005, 1), (training.Epochs, training.LearningRate, training.LearningRateDecayEpochs));
+        var changed = CliRunner.Run(["train", "--data", data, "--out", run, "--epochs", "3", "--resume", "--lr", "0.0001", "--lr-decay-epochs", "2", .. Tiny]);
+        Assert.True(changed.ExitCode == 0, changed.All);
+        training = new MlnetGan.Gan.RunFolder(run).ReadConfig().Training;
+        Assert.Equal((3, 0.0001, 2), (training.Epochs, training.LearningRate, training.LearningRateDecayEpochs));
     }
 
     [Fact]
@@ -82,6 +89,7 @@ public class TrainCommandTests
     [InlineData("--device", "cuda:7", "device 'cuda:7'")]
     [InlineData("--d-dropout", "1.5", "(--d-dropout) must lie in [0, 1)")]
     [InlineData("--d-input-noise", "-1", "(--d-input-noise) must be a finite")]
+    [InlineData("--lr-decay-epochs", "9", "(--lr-decay-epochs) must lie between 0 and the 5 epochs, not 9")]
     public void BadOptionValuesAreNamed(string option, string value, string message)
     {
         using var dir = new TempDirectory();

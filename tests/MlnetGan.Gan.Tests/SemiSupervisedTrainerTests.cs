@@ -10,12 +10,13 @@ public class SemiSupervisedTrainerTests
     private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, BatchSize = 32, Seed = 5, MetricsEvery = 2, CheckpointEvery = 0, LabelsPerClass = 4 };
 
     [Theory]
-    [InlineData(0.0, 0.0)]
-    [InlineData(0.2, 0.3)]
-    public void TrainsWithFiniteLossesAndResumesBitIdentically(double inputNoise, double dropout)
+    [InlineData(0.0, 0.0, 0)]
+    [InlineData(0.2, 0.3, 0)]
+    [InlineData(0.0, 0.0, 1)]
+    public void TrainsWithFiniteLossesAndResumesBitIdentically(double inputNoise, double dropout, int learningRateDecayEpochs)
     {
         var data = BuiltinShapes.GenerateSplit(seed: 3, split: 0, 192, 32, 3);
-        var options = Options(2) with { DiscriminatorInputNoise = inputNoise, DiscriminatorDropout = dropout };
+        var options = Options(2) with { DiscriminatorInputNoise = inputNoise, DiscriminatorDropout = dropout, LearningRateDecayEpochs = learningRateDecayEpochs };
         using var straight = new TempDirectory();
         using var resumed = new TempDirectory();
 
@@ -63,6 +64,26 @@ public class SemiSupervisedTrainerTests
         Assert.Equal(options.SupervisedOnly ? "supervised" : "semi-supervised", result.Mode);
         Assert.True(File.Exists(run.TestAccuracyPath));
         return result.Accuracy;
+    }
+
+    [Fact]
+    public void MeasuredAccuracyCanUseRecomputedBatchNormStatistics()
+    {
+        var splits = BuiltinShapes.Generate(seed: 4, trainCount: 192, testCount: 300);
+        using var dir = new TempDirectory();
+        var run = new RunFolder(dir.Path);
+        DcganTrainer.Train(splits.Train, run, Small, Options(1), CPU);
+
+        var running = DiscriminatorClassifier.MeasureRun(run, splits.Test!, CPU);
+        var recomputed = DiscriminatorClassifier.MeasureRun(run, splits.Test!, CPU, new BatchNormRecomputation(splits.Train, Batches: 3));
+
+        using var d = new DcganDiscriminator(Small);
+        CheckpointStore.Load(new CheckpointStore(run).LatestPathOrNull()!, null, d);
+        Assert.Equal(DiscriminatorClassifier.Accuracy(d, splits.Test!, CPU), running.Accuracy);
+        BatchNormStatistics.Recompute(d, splits.Train, 3, Options(1).BatchSize, Options(1).Seed, CPU);
+        Assert.Equal(DiscriminatorClassifier.Accuracy(d, splits.Test!, CPU), recomputed.Accuracy);
+        Assert.Equal(("running", "recompute:3"), (running.BatchNormStatistics, recomputed.BatchNormStatistics));
+        Assert.Contains("recompute:3", File.ReadAllText(run.TestAccuracyPath));
     }
 
     [Fact]

@@ -56,6 +56,49 @@ public class TrainerTests
         Assert.Equal((18L, straightLast.LossD, straightLast.LossG, straightLast.DReal), (resumedLast.Step, resumedLast.LossD, resumedLast.LossG, resumedLast.DReal));
     }
 
+    /// <summary>
+    /// Adam's update is the learning rate times a direction that depends only on the gradients so far. Two runs that agree
+    /// up to step 1 (decay over both epochs of a 2-step run: rates lr, lr/2) must then move D's weights by exactly half
+    /// as much as the constant-rate run does.
+    /// </summary>
+    [Fact]
+    public void LearningRateDecayScalesTheUpdatesAsScheduled()
+    {
+        var data = Shapes(32); // one step per epoch
+        var options = Options(epochs: 2) with { CheckpointEvery = 1, KeepCheckpoints = 2 };
+        using var constantDir = new TempDirectory();
+        using var decayDir = new TempDirectory();
+        DcganTrainer.Train(data, new RunFolder(constantDir.Path), Small, options, CPU);
+        DcganTrainer.Train(data, new RunFolder(decayDir.Path), Small, options with { LearningRateDecayEpochs = 2 }, CPU);
+
+        var start = DiscriminatorParameters(constantDir.Path, step: 1);
+        Assert.Equal(start, DiscriminatorParameters(decayDir.Path, step: 1));
+        var constant = DiscriminatorParameters(constantDir.Path, step: 2);
+        var decayed = DiscriminatorParameters(decayDir.Path, step: 2);
+        double largest = 0;
+        for (int i = 0; i < start.Length; i++)
+        {
+            double full = constant[i] - start[i], half = decayed[i] - start[i];
+            largest = Math.Max(largest, Math.Abs(full));
+            // Both new weights are rounded to float32: allow two units in the last place of the weight (BatchNorm scales sit near 1).
+            float ulp = MathF.BitIncrement(MathF.Abs(start[i])) - MathF.Abs(start[i]);
+            Assert.True(Math.Abs(half - 0.5 * full) <= 1e-4 * Math.Abs(full) + 2 * ulp, $"parameter {i}: moved {half:G6} with decay, {full:G6} without");
+        }
+        Assert.True(largest > 1e-5, "the second step did not move the weights");
+    }
+
+    [Theory]
+    [InlineData(0, 0, 2e-4)]
+    [InlineData(4, 0, 2e-4)]
+    [InlineData(4, 12, 2e-4)]
+    [InlineData(4, 16, 1e-4)]
+    [InlineData(4, 19, 2e-4 / 8)]
+    public void LearningRateFallsLinearlyOverTheLastEpochs(int decayEpochs, long step, double expected)
+    {
+        var options = new TrainingOptions { Epochs = 10, LearningRate = 2e-4, LearningRateDecayEpochs = decayEpochs }.Validate();
+        Assert.Equal(expected, options.LearningRateAt(step, stepsPerEpoch: 2), 1e-12);
+    }
+
     [Fact]
     public void ExistingRunIsNotOverwrittenWithoutResume()
     {
@@ -125,6 +168,13 @@ public class TrainerTests
         using var dir = new TempDirectory();
         var error = Assert.Throws<ArgumentException>(() => DcganTrainer.Train(Shapes(20), new RunFolder(dir.Path), Small, Options(1), CPU));
         Assert.Contains("batch size 32 exceeds the 20 training images", error.Message);
+    }
+
+    private static float[] DiscriminatorParameters(string runPath, long step)
+    {
+        using var d = new DcganDiscriminator(Small);
+        CheckpointStore.Load(Path.Combine(new RunFolder(runPath).CheckpointsPath, $"step-{step:D8}"), null, d);
+        return d.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
     }
 
     private static void AssertSameWeights(string runA, string runB)

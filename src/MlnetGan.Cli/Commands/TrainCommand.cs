@@ -23,6 +23,7 @@ internal static class TrainCommand
         var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => 128 });
         var epochs = SharedOptions.Positive(new Option<int>("--epochs") { Description = "Passes over the training images.", DefaultValueFactory = _ => 5 });
         var learningRate = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 2e-4 };
+        var learningRateDecay = new Option<int>("--lr-decay-epochs") { Description = "Lower the learning rate linearly to zero over the last this many epochs (0: constant; Salimans et al. decay over the last third).", DefaultValueFactory = _ => 0 };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints (0: each epoch only).", DefaultValueFactory = _ => 500 };
         var seed = SharedOptions.Seed();
         var device = SharedOptions.Device();
@@ -41,7 +42,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a DCGAN on unlabeled images (labels are ignored), or a semi-supervised GAN with a few labels per class.")
         {
-            data, format, skipCorrupt, output, imageSize, channels, nz, ngf, ndf, batchSize, epochs, learningRate, checkpointEvery, seed, device, fallback, resume, mode, labelsPerClass, generatorLoss, inputNoise, dropout, noExport, bnStats, bnBatches,
+            data, format, skipCorrupt, output, imageSize, channels, nz, ngf, ndf, batchSize, epochs, learningRate, learningRateDecay, checkpointEvery, seed, device, fallback, resume, mode, labelsPerClass, generatorLoss, inputNoise, dropout, noExport, bnStats, bnBatches,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -51,7 +52,7 @@ internal static class TrainCommand
             var options = new TrainingOptions
             {
                 Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batchSize), LearningRate = parse.GetValue(learningRate),
-                Seed = parse.GetValue(seed), CheckpointEvery = parse.GetValue(checkpointEvery),
+                LearningRateDecayEpochs = parse.GetValue(learningRateDecay), Seed = parse.GetValue(seed), CheckpointEvery = parse.GetValue(checkpointEvery),
                 LabelsPerClass = classifies ? parse.GetValue(labelsPerClass) : 0,
                 SupervisedOnly = modeName == "supervised",
                 GeneratorLoss = parse.GetValue(generatorLoss) == "non-saturating" ? GeneratorLossKind.NonSaturating : GeneratorLossKind.FeatureMatching,
@@ -72,12 +73,14 @@ internal static class TrainCommand
                     throw new ArgumentException($"--resume: {run.Root} is a {saved.Mode} run; pass --mode {saved.Mode} to resume it");
                 if (saved.Model != model)
                     throw new ArgumentException($"--resume: {run.Root} was trained as {CheckpointStore.Describe(saved.Model)}; pass the same model options (or none) to resume it");
-                // Resume keeps the run's settings; --epochs extends it, an explicit --lr replaces the rate (after a divergence).
+                // Resume keeps the run's settings; --epochs extends it, an explicit --lr (after a divergence) or --lr-decay-epochs replaces the saved one.
                 options = saved.Training with
                 {
                     Epochs = options.Epochs,
-                    LearningRate = parse.GetResult(learningRate) is null ? saved.Training.LearningRate : options.LearningRate,
+                    LearningRate = IsGiven(parse, learningRate) ? options.LearningRate : saved.Training.LearningRate,
+                    LearningRateDecayEpochs = IsGiven(parse, learningRateDecay) ? options.LearningRateDecayEpochs : saved.Training.LearningRateDecayEpochs,
                 };
+                options.Validate();
             }
             AnsiConsole.MarkupLineInterpolated($"Training a {modeName switch { "dcgan" => "DCGAN", "supervised" => $"supervised-only discriminator on {options.LabelsPerClass} labels per class", _ => $"semi-supervised GAN with {options.LabelsPerClass} labels per class" }} ({CheckpointStore.Describe(model)}) on {splits.Train.Count} images from {splits.Train.Source} on {torchDevice}, into {run.Root}");
 
@@ -90,7 +93,8 @@ internal static class TrainCommand
             AnsiConsole.MarkupLineInterpolated($"Done: {result.Step} steps in {result.Elapsed:hh\\:mm\\:ss}, {result.ImagesPerSecond:F0} images/s. Samples in {run.SamplesPath}");
             if (classifies && splits.Test is { } test && test.Labels.Any(l => l != ImageDataset.Unlabeled))
             {
-                var accuracy = DiscriminatorClassifier.MeasureRun(run, test, torchDevice);
+                var batchNorm = parse.GetValue(bnStats) == BatchNormSource.Recompute ? new BatchNormRecomputation(splits.Train, parse.GetValue(bnBatches)) : null;
+                var accuracy = DiscriminatorClassifier.MeasureRun(run, test, torchDevice, batchNorm);
                 AnsiConsole.MarkupLineInterpolated($"Test accuracy of the discriminator as a classifier: {accuracy.Accuracy:P2} on {accuracy.TestImages} held-out images (written to {run.TestAccuracyPath})");
             }
             if (!parse.GetValue(noExport))
@@ -106,4 +110,7 @@ internal static class TrainCommand
         });
         return command;
     }
+
+    /// <summary>Whether the command line names <paramref name="option"/> (an option left at its default has an implicit result).</summary>
+    private static bool IsGiven(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 }
