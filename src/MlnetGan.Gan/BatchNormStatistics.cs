@@ -65,6 +65,9 @@ public static class BatchNormStatistics
         discriminator.eval();
     }
 
+    /// <summary>How a model's statistics are named in its metadata and test-accuracy.json: "running" or "recompute:N".</summary>
+    public static string Describe(int? recomputedBatches) => recomputedBatches is { } n ? $"recompute:{n}" : "running";
+
     private static void Accumulate(ref Tensor? sum, Tensor value)
     {
         if (sum is null) sum = value.detach().clone().MoveToOuterDisposeScope();

@@ -43,7 +43,7 @@ public static class DiscriminatorClassifier
         if (batchNorm is not null)
             BatchNormStatistics.Recompute(discriminator, batchNorm.Images, batchNorm.Batches, config.Training.BatchSize, config.Training.Seed, device);
         var result = new TestAccuracy(config.Mode, config.Training.LabelsPerClass, state.Step, test.Labels.Count(l => l != ImageDataset.Unlabeled), Accuracy(discriminator, test, device),
-            batchNorm is null ? "running" : $"recompute:{batchNorm.Batches}");
+            BatchNormStatistics.Describe(batchNorm?.Batches));
         AtomicFile.WriteAllText(run.TestAccuracyPath, System.Text.Json.JsonSerializer.Serialize(result, RunFolder.Json));
         return result;
     }

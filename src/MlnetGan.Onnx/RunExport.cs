@@ -62,7 +62,7 @@ public static class RunExport
             Epochs = (double)state.Step / stepsPerEpoch,
             Step = state.Step,
             Seed = config.Training.Seed,
-            BatchNormStatistics = options.BatchNormStatistics == BatchNormSource.Recompute ? $"recompute:{options.BatchNormBatches}" : "running",
+            BatchNormStatistics = Gan.BatchNormStatistics.Describe(options.BatchNormStatistics == BatchNormSource.Recompute ? options.BatchNormBatches : null),
         }, outputPath);
         return state;
     }

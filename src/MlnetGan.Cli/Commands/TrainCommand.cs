@@ -80,7 +80,6 @@ internal static class TrainCommand
                     LearningRate = IsGiven(parse, learningRate) ? options.LearningRate : saved.Training.LearningRate,
                     LearningRateDecayEpochs = IsGiven(parse, learningRateDecay) ? options.LearningRateDecayEpochs : saved.Training.LearningRateDecayEpochs,
                 };
-                options.Validate();
             }
             AnsiConsole.MarkupLineInterpolated($"Training a {modeName switch { "dcgan" => "DCGAN", "supervised" => $"supervised-only discriminator on {options.LabelsPerClass} labels per class", _ => $"semi-supervised GAN with {options.LabelsPerClass} labels per class" }} ({CheckpointStore.Describe(model)}) on {splits.Train.Count} images from {splits.Train.Source} on {torchDevice}, into {run.Root}");
 
