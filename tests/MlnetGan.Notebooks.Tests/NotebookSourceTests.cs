@@ -27,6 +27,9 @@ public class NotebookSourceTests
             Assert.True(code.Count(c => c.Outputs.Count > 0) >= 3, $"{path}: committed without the outputs of a run");
             Assert.DoesNotContain(code.SelectMany(c => c.Outputs), o => (string?)o["output_type"] == "error");
             Assert.True(code[^1].Outputs.Count > 0, $"{path}: the last cell has no output; was the run complete?");
+            var outputs = string.Join("\n", code.SelectMany(c => c.Outputs).Select(o => o.ToJsonString()));
+            var machinePath = System.Text.RegularExpressions.Regex.Match(outputs, @"(/root/|/home/|/tmp/|/work/|/Users/|[A-Z]:\\\\Users)[^""\s]*");
+            Assert.False(machinePath.Success, $"{path}: an output names a path of the machine it ran on: {machinePath.Value}");
         }
     }
 
