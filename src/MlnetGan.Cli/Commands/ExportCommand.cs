@@ -46,11 +46,11 @@ internal static class ExportCommand
         return command;
     }
 
-    public static Option<BatchNormSource> BatchNormStats() => new("--bn-stats")
+    public static Option<BatchNormSource> BatchNormStats() => OptionParsers.KebabCase(new Option<BatchNormSource>("--bn-stats")
     {
         Description = "BatchNorm statistics in the exported model: running (training averages) or recompute (averages over training batches).",
         DefaultValueFactory = _ => BatchNormSource.Running,
-    };
+    });
 
     public static Option<int> BatchNormBatches() =>
         SharedOptions.Positive(new Option<int>("--bn-batches") { Description = "Training batches averaged by --bn-stats recompute.", DefaultValueFactory = _ => 50 });

@@ -21,7 +21,7 @@ internal static class FeaturizeCommand
         var format = SharedOptions.Format();
         var skipCorrupt = SharedOptions.SkipCorrupt();
         var split = new Option<string>("--split") { Description = "train | test | all", DefaultValueFactory = _ => "all" };
-        split.AcceptOnlyFromAmong("train", "test", "all");
+        OptionParsers.OneOf(split, "train", "test", "all");
         var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => 256 });
         var device = SharedOptions.Device();
         var fallback = SharedOptions.AllowCpuFallback();
