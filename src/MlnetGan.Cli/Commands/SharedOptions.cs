@@ -28,6 +28,14 @@ internal static class SharedOptions
 
     public static Option<int> Channels() => Positive(new Option<int>("--channels") { Description = "Model channels: 1 (grayscale) or 3 (RGB).", DefaultValueFactory = _ => 3 });
 
+    public static Option<string> Classifier() => OptionParsers.OneOf(new Option<string>("--classifier")
+    {
+        Description = "The linear classifier on the standardised features, its L2 strength chosen on a validation part of the labelled images: "
+            + "linear-svm (multiclass SVM, hinge loss, trained with SDCA; the paper's L2-SVM), sdca-maxent (multinomial logistic regression trained with SDCA) "
+            + "or lbfgs-maxent (multinomial logistic regression trained with L-BFGS).",
+        DefaultValueFactory = _ => "linear-svm",
+    }, "linear-svm", "sdca-maxent", "lbfgs-maxent");
+
     /// <summary>Parses the option as a whole number that rejects zero and negative values, naming the option.</summary>
     public static Option<int> Positive(Option<int> option)
     {
