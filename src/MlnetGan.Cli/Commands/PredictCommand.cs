@@ -22,13 +22,18 @@ internal static class PredictCommand
         var pipeline = new Option<string>("--pipeline") { Description = "A saved ML.NET pipeline (.zip) whose input has a text column ImagePath.", Required = true };
         var images = new Option<string>("--images") { Description = "An image file, or a folder searched recursively for .png/.jpg/.jpeg.", Required = true };
         var output = new Option<string>("--out") { Description = "predictions.csv (ImagePath, PredictedLabel, Score values), written atomically.", Required = true };
-        var command = new Command("predict", "Apply a saved ML.NET pipeline (with the DCGAN featurizer) to images and write its predictions.") { pipeline, images, output };
+        var device = SharedOptions.Device();
+        var fallback = SharedOptions.AllowCpuFallback();
+        var command = new Command("predict", "Apply a saved ML.NET pipeline (with the DCGAN featurizer) to images and write its predictions.") { pipeline, images, output, device, fallback };
         command.SetAction(parse =>
         {
             var zip = parse.GetRequiredValue(pipeline);
             if (!File.Exists(zip)) throw new ArgumentException($"--pipeline {zip}: file not found");
             var files = ImageFiles(parse.GetRequiredValue(images));
-            var ml = new MLContext(seed: 0);
+            var onnxDevice = OnnxDevice.Parse(parse.GetValue(device)!, parse.GetValue(fallback))
+                .Resolve(parse.GetValue(device) == "auto" ? null : Console.WriteLine);
+            // A loaded pipeline's ONNX step takes its device from the context.
+            var ml = new MLContext(seed: 0) { GpuDeviceId = onnxDevice.GpuDeviceId, FallbackToCpu = onnxDevice.FallbackToCpu };
             ml.ComponentCatalog.RegisterDcganComponents();
             ITransformer model;
             DataViewSchema inputSchema;
