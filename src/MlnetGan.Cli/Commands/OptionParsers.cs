@@ -14,8 +14,9 @@ namespace MlnetGan.Cli.Commands;
 internal static partial class OptionParsers
 {
     /// <summary>
-    /// Gives every option under <paramref name="command"/> that has no parser of its own the parser of its type: numbers
-    /// as above, and text that must not be empty (an empty path or name would fail later without naming the option).
+    /// Gives every option under <paramref name="command"/> that has no parser of its own the parser of its type: whole
+    /// numbers, finite numbers, and text that must not be empty (an empty path or name would fail later without naming
+    /// the option).
     /// </summary>
     public static void ApplyDefaults(Command command)
     {
@@ -24,7 +25,7 @@ internal static partial class OptionParsers
             switch (option)
             {
                 case Option<int> integer when integer.CustomParser is null:
-                    integer.CustomParser = result => Integer(result, integer.Name, minimum: int.MinValue);
+                    integer.CustomParser = result => Integer(result, integer.Name, positive: false);
                     break;
                 case Option<long> integer when integer.CustomParser is null:
                     integer.CustomParser = result => Long(result, integer.Name);
@@ -40,16 +41,15 @@ internal static partial class OptionParsers
         foreach (var sub in command.Subcommands) ApplyDefaults(sub);
     }
 
-    /// <summary>Parses a whole number of at least <paramref name="minimum"/>; 1 gives the "must be positive" message.</summary>
-    public static int Integer(ArgumentResult result, string name, int minimum)
+    /// <summary>Parses a 32-bit whole number, when <paramref name="positive"/> one above zero.</summary>
+    public static int Integer(ArgumentResult result, string name, bool positive)
     {
         var text = Single(result);
         if (!BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
             return Fail<int>(result, $"{name}: '{text}' is not a whole number");
+        if (positive && value <= 0) return Fail<int>(result, $"{name} must be positive, not {text}");
         if (value > int.MaxValue || value < int.MinValue)
-            return Fail<int>(result, $"{name}: {text} is out of range (at most {int.MaxValue.ToString(CultureInfo.InvariantCulture)})");
-        if (value < minimum)
-            return Fail<int>(result, minimum == 1 ? $"{name} must be positive, not {text}" : $"{name} must be at least {minimum.ToString(CultureInfo.InvariantCulture)}, not {text}");
+            return Fail<int>(result, $"{name}: {text} is out of range ({(positive ? 1 : int.MinValue).ToString(CultureInfo.InvariantCulture)} to {int.MaxValue.ToString(CultureInfo.InvariantCulture)})");
         return (int)value;
     }
 
@@ -59,7 +59,7 @@ internal static partial class OptionParsers
         if (!BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
             return Fail<long>(result, $"{name}: '{text}' is not a whole number");
         if (value > long.MaxValue || value < long.MinValue)
-            return Fail<long>(result, $"{name}: {text} is out of range (at most {long.MaxValue.ToString(CultureInfo.InvariantCulture)})");
+            return Fail<long>(result, $"{name}: {text} is out of range ({long.MinValue.ToString(CultureInfo.InvariantCulture)} to {long.MaxValue.ToString(CultureInfo.InvariantCulture)})");
         return (long)value;
     }
 

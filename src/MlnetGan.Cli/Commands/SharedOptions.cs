@@ -39,7 +39,7 @@ internal static class SharedOptions
     /// <summary>Parses the option as a whole number that rejects zero and negative values, naming the option.</summary>
     public static Option<int> Positive(Option<int> option)
     {
-        option.CustomParser = result => OptionParsers.Integer(result, option.Name, minimum: 1);
+        option.CustomParser = result => OptionParsers.Integer(result, option.Name, positive: true);
         return option;
     }
 
