@@ -14,6 +14,7 @@
 // `dotnet run notebooks/01-train-and-export.cs`.
 
 // %%
+using System.IO;
 using MlnetGan.Data;
 using MlnetGan.Gan;
 using MlnetGan.ML;

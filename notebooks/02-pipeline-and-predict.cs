@@ -1,5 +1,5 @@
 #:project ../src/MlnetGan.ML/MlnetGan.ML.csproj
-#:property MlnetGanNativeRuntimes=true
+#:package Microsoft.ML.OnnxRuntime
 #:property PublishAot=false
 
 // %% [markdown]
@@ -13,6 +13,7 @@
 // Generated from `notebooks/02-pipeline-and-predict.cs` (also runs as `dotnet run notebooks/02-pipeline-and-predict.cs`).
 
 // %%
+using System.IO;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;

@@ -16,6 +16,7 @@
 // Generated from `notebooks/03-paper-evaluation.cs` (also runs as `dotnet run notebooks/03-paper-evaluation.cs`).
 
 // %%
+using System.IO;
 using Microsoft.ML;
 using MlnetGan.Data;
 using MlnetGan.ML;
@@ -23,6 +24,10 @@ using MlnetGan.ML.Reports;
 using MlnetGan.Onnx;
 
 // %% [parameters]
+// As shipped: the built-in shapes and notebook 1's discriminator (a few minutes on a CPU). For the paper's setting on
+// CIFAR-10 (BENCHMARKS.md has the figures): unpack cifar10-jpg.tar.gz, train with
+// `mlnetgan paper --data <cifar10 folder> --out runs/paper --budget 7e`, then set dataset to the cifar10 folder,
+// modelPath to runs/paper/discriminator.onnx and labelsPerClass to "100,400,1000,all".
 var dataset = "builtin";
 var modelPath = "runs/notebook-dcgan/discriminator.onnx";
 var labelsPerClass = "20,100,all";

@@ -15,6 +15,7 @@
 // Generated from `notebooks/04-semi-supervised.cs` (also runs as `dotnet run notebooks/04-semi-supervised.cs`).
 
 // %%
+using System.IO;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlnetGan.Data;

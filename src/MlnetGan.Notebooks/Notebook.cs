@@ -35,13 +35,7 @@ public sealed class Notebook
     /// <summary>The cells in order.</summary>
     public List<NotebookCell> Cells { get; } = [];
 
-    /// <summary>
-    /// The parameter overrides of the run whose outputs the notebook holds (name -> C# expression), kept in the notebook's
-    /// metadata so that a reader, and the check against the source, know how the parameters cell came to be.
-    /// </summary>
-    public Dictionary<string, string> ParameterOverrides { get; } = [];
-
-    /// <summary>A copy with the same cells and no outputs (and no record of a run).</summary>
+    /// <summary>A copy with the same cells and no outputs.</summary>
     public Notebook WithoutOutputs()
     {
         var copy = new Notebook();
@@ -63,8 +57,9 @@ public sealed class Notebook
         }
         var cells = root?["cells"] as JsonArray ?? throw new NotebookException($"{path}: not a notebook (no 'cells' array)");
         var notebook = new Notebook();
-        foreach (var node in cells)
+        foreach (var (node, index) in cells.Select((n, i) => (n, i)))
         {
+            if (node is not JsonObject) throw new NotebookException($"{path}: cell {index + 1} is not a JSON object");
             var type = (string?)node?["cell_type"];
             var source = node?["source"] switch
             {
@@ -81,8 +76,6 @@ public sealed class Notebook
             if (node?["outputs"] is JsonArray outputs) cell.Outputs.AddRange(outputs.OfType<JsonObject>().Select(o => (JsonObject)o.DeepClone()));
             notebook.Cells.Add(cell);
         }
-        if (root?["metadata"]?["mlnetgan"]?["parameters"] is JsonObject overrides)
-            foreach (var (name, value) in overrides) notebook.ParameterOverrides[name] = (string?)value ?? "";
         return notebook;
     }
 
@@ -128,8 +121,6 @@ public sealed class Notebook
             ["nbformat"] = 4,
             ["nbformat_minor"] = 4,
         };
-        if (ParameterOverrides.Count > 0)
-            root["metadata"]!["mlnetgan"] = new JsonObject { ["parameters"] = new JsonObject(ParameterOverrides.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))) };
         return root.ToJsonString(Json) + "\n";
     }
 

@@ -4,19 +4,18 @@ namespace MlnetGan.Notebooks;
 
 /// <summary>
 /// Turns a file-based-app source into its Polyglot notebook: the <c>#:project</c> directives become
-/// <c>#r "nuget: &lt;project&gt;, &lt;version&gt;"</c> references against the local package folder (<c>#i</c>), the native
-/// runtimes switch (<c>#:property MlnetGanNativeRuntimes=true</c>) becomes references to TorchSharp-cpu and ONNX Runtime,
-/// and every cell is copied as it is.
+/// <c>#r "nuget: &lt;project&gt;, &lt;version&gt;"</c> package references (restored from NuGet's sources, the local
+/// <c>artifacts/packages</c> feed among them until the packages are published), <c>#:package</c> directives become
+/// references at the repository's pinned version, the native runtimes switch
+/// (<c>#:property MlnetGanNativeRuntimes=true</c>) becomes references to TorchSharp-cpu and ONNX Runtime, and every cell
+/// is copied as it is.
 /// </summary>
 public static class NotebookGenerator
 {
-    /// <summary>Where <c>dotnet pack</c> puts the packages, relative to the notebooks folder.</summary>
-    public const string PackageFolder = "../artifacts/packages";
-
     /// <summary>The notebook of <paramref name="source"/>; versions come from the repository's props files.</summary>
     public static Notebook Generate(NotebookSource source, RepositoryVersions versions)
     {
-        var references = new List<string> { $"#i \"nuget: {PackageFolder}\"" };
+        var references = new List<string>();
         foreach (var directive in source.Directives)
         {
             var (name, value) = Split(directive);
@@ -25,6 +24,9 @@ public static class NotebookGenerator
                 case "project":
                     references.Add($"#r \"nuget: {Path.GetFileNameWithoutExtension(value.Replace('\\', '/'))}, {versions.Library}\"");
                     break;
+                case "package":
+                    references.Add($"#r \"nuget: {value}, {versions.Pin(value)}\"");
+                    break;
                 case "property" when value == "MlnetGanNativeRuntimes=true":
                     references.Add($"#r \"nuget: TorchSharp-cpu, {versions.TorchSharp}\"");
                     references.Add($"#r \"nuget: Microsoft.ML.OnnxRuntime, {versions.OnnxRuntime}\"");
@@ -32,7 +34,7 @@ public static class NotebookGenerator
                 case "property":
                     break;
                 default:
-                    throw new NotebookException($"{source.Path}: directive '{directive}' has no notebook equivalent (use #:project and #:property)");
+                    throw new NotebookException($"{source.Path}: directive '{directive}' has no notebook equivalent (use #:project, #:package and #:property)");
             }
         }
         var notebook = new Notebook();
@@ -43,15 +45,13 @@ public static class NotebookGenerator
 
     /// <summary>
     /// Whether the committed notebook at <paramref name="committedPath"/> holds exactly the cells generated from its
-    /// source, with the parameter overrides recorded for its run applied (outputs are not compared).
+    /// source (kinds and sources; outputs and the metadata a kernel or papermill adds are not compared).
     /// </summary>
     public static bool IsUpToDate(Notebook generated, string committedPath)
     {
         if (!File.Exists(committedPath)) return false;
         var committed = Notebook.Load(committedPath);
-        var expected = generated.WithoutOutputs();
-        NotebookRunner.ApplyParameters(expected, committed.ParameterOverrides);
-        return committed.WithoutOutputs().ToJson() == expected.ToJson();
+        return committed.Cells.Select(c => (c.Kind, c.Source)).SequenceEqual(generated.Cells.Select(c => (c.Kind, c.Source)));
     }
 
     /// <summary>The notebook path of a source: the same name with .ipynb.</summary>
@@ -65,19 +65,31 @@ public static class NotebookGenerator
     }
 }
 
-/// <summary>The versions a generated notebook references, read from Directory.Build.props and Directory.Packages.props.</summary>
-public sealed record RepositoryVersions(string Library, string TorchSharp, string OnnxRuntime)
+/// <summary>
+/// The versions a generated notebook references: <paramref name="Library"/> for the MlnetGan packages (a NuGet version
+/// range such as <c>0.1.0-*</c>, the newest build of 0.1.0, from Directory.Build.props) and the central pins of
+/// Directory.Packages.props.
+/// </summary>
+public sealed record RepositoryVersions(string Library, IReadOnlyDictionary<string, string> Pins)
 {
+    /// <summary>TorchSharp's pinned version.</summary>
+    public string TorchSharp => Pin("TorchSharp");
+
+    /// <summary>ONNX Runtime's pinned version.</summary>
+    public string OnnxRuntime => Pin("Microsoft.ML.OnnxRuntime");
+
+    /// <summary>The pinned version of package <paramref name="id"/>.</summary>
+    public string Pin(string id) => Pins.TryGetValue(id, out var v) ? v : throw new NotebookException($"Directory.Packages.props: no version for {id}");
+
     /// <summary>Reads the versions from the repository at <paramref name="root"/>.</summary>
     public static RepositoryVersions Read(string root)
     {
         var build = Path.Combine(root, "Directory.Build.props");
         var packages = Path.Combine(root, "Directory.Packages.props");
         if (!File.Exists(build) || !File.Exists(packages)) throw new NotebookException($"{root}: not the repository root (no Directory.Build.props and Directory.Packages.props)");
-        var library = XDocument.Load(build).Descendants("Version").FirstOrDefault()?.Value ?? throw new NotebookException($"{build}: no <Version>");
+        var library = XDocument.Load(build).Descendants("MlnetGanNotebookVersionRange").FirstOrDefault()?.Value ?? throw new NotebookException($"{build}: no <MlnetGanNotebookVersionRange>");
         var pins = XDocument.Load(packages).Descendants("PackageVersion").ToDictionary(e => (string)e.Attribute("Include")!, e => (string)e.Attribute("Version")!);
-        string Pin(string id) => pins.TryGetValue(id, out var v) ? v : throw new NotebookException($"{packages}: no version for {id}");
-        return new RepositoryVersions(library, Pin("TorchSharp"), Pin("Microsoft.ML.OnnxRuntime"));
+        return new RepositoryVersions(library, pins);
     }
 
     /// <summary>The repository root: the nearest folder above <paramref name="start"/> holding MlnetGan.sln.</summary>

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.Transforms.Image;
 using MlnetGan.Data;
 
 namespace MlnetGan.ML.Tests;
@@ -48,6 +49,54 @@ public class FeaturizerTests
         var fromVectors = ml.Data.CreateEnumerable<FeatureRow>(ml.Transforms.ExtractDcganFeatures(model, inputColumnName: "Pixels").Fit(vectorData).Transform(vectorData), false).ToList();
 
         AssertClose(fromVectors.SelectMany(r => r.Features).ToArray(), fromImages.SelectMany(r => r.Features).ToArray(), 1e-5f);
+    }
+
+    /// <summary>The README's in-memory example: an MLImage column declared with [ImageType], resized when its size differs.</summary>
+    [Fact]
+    public void InMemoryImagesGiveTheSameFeaturesAsImageFilesAndOtherSizesAreResized()
+    {
+        using var dir = new TempDirectory();
+        var model = TestModels.Export(dir, TestModels.Small);
+        var folder = dir.Combine("images");
+        ImageFolderReader.WriteClassFolders(Images, folder);
+        var files = Directory.GetFiles(folder, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        var ml = new MLContext(seed: 0);
+
+        var fileData = ml.Data.LoadFromEnumerable(files.Select(f => new PathRow { ImagePath = f }));
+        var fromFiles = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath").Append(ml.Transforms.ExtractDcganFeatures(model))
+            .Fit(fileData).Transform(fileData).GetColumn<float[]>("Features").SelectMany(f => f).ToArray();
+
+        var inMemory = ml.Data.LoadFromEnumerable(files.Select(f => new InMemoryImage { Image = MLImage.CreateFromFile(f) }));
+        var fromMemory = ml.Transforms.ExtractDcganFeatures(model).Fit(inMemory).Transform(inMemory).GetColumn<float[]>("Features").SelectMany(f => f).ToArray();
+        AssertClose(fromFiles, fromMemory, 1e-6f);
+
+        // 28x28 images (say, from another source): declared with their own size and resized to the model's, as training resized them.
+        var small = ml.Data.LoadFromEnumerable(files.Take(5).Select(f => new SmallInMemoryImage { Image = ResizedCopy(f, 28) }));
+        var resized = ml.Transforms.ResizeImages("Image", imageWidth: 32, imageHeight: 32).Append(ml.Transforms.ExtractDcganFeatures(model))
+            .Fit(small).Transform(small).GetColumn<float[]>("Features").ToList();
+        Assert.Equal(5, resized.Count);
+        Assert.All(resized, f => Assert.Equal(TestModels.Small.FeatureLength, f.Length));
+        var unresized = Assert.ThrowsAny<Exception>(() => ml.Transforms.ExtractDcganFeatures(model).Fit(small));
+        Assert.Contains("Image", unresized.Message);
+    }
+
+    private static MLImage ResizedCopy(string file, int size)
+    {
+        using var original = SkiaSharp.SKBitmap.Decode(file);
+        using var resized = original.Resize(new SkiaSharp.SKImageInfo(size, size, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Unpremul), SkiaSharp.SKFilterQuality.Medium);
+        return MLImage.CreateFromPixels(size, size, MLPixelFormat.Rgba32, resized.Bytes);
+    }
+
+    private sealed class InMemoryImage
+    {
+        [ImageType(32, 32)]
+        public MLImage Image { get; set; } = null!;
+    }
+
+    private sealed class SmallInMemoryImage
+    {
+        [ImageType(28, 28)]
+        public MLImage Image { get; set; } = null!;
     }
 
     [Fact]

@@ -35,9 +35,9 @@ public class NotebookSourceTests
     {
         using var dir = new TempDirectory();
         var path = Path.Combine(dir.Path, "n.cs");
-        File.WriteAllText(path, "#:project ../src/MlnetGan.ML/MlnetGan.ML.csproj\n#:property MlnetGanNativeRuntimes=true\n\n// %% [markdown]\n// # Title\n//\n// text\n// %% [parameters]\nvar a = 1;\n// %%\ndisplay(a);\n// %% [file-based app only]\nstatic void display(object o) { }\n");
-        var notebook = NotebookGenerator.Generate(NotebookSource.Parse(path), new RepositoryVersions("1.2.3", "0.107.0", "1.31.1"));
-        Assert.Equal("#i \"nuget: ../artifacts/packages\"\n#r \"nuget: MlnetGan.ML, 1.2.3\"\n#r \"nuget: TorchSharp-cpu, 0.107.0\"\n#r \"nuget: Microsoft.ML.OnnxRuntime, 1.31.1\"", notebook.Cells[0].Source);
+        File.WriteAllText(path, "#:project ../src/MlnetGan.ML/MlnetGan.ML.csproj\n#:package Microsoft.ML.OnnxRuntime\n#:property PublishAot=false\n\n// %% [markdown]\n// # Title\n//\n// text\n// %% [parameters]\nvar a = 1;\n// %%\ndisplay(a);\n// %% [file-based app only]\nstatic void display(object o) { }\n");
+        var notebook = NotebookGenerator.Generate(NotebookSource.Parse(path), new RepositoryVersions("1.2.3-*", new Dictionary<string, string> { ["TorchSharp"] = "0.107.0", ["Microsoft.ML.OnnxRuntime"] = "1.31.1" }));
+        Assert.Equal("#r \"nuget: MlnetGan.ML, 1.2.3-*\"\n#r \"nuget: Microsoft.ML.OnnxRuntime, 1.31.1\"", notebook.Cells[0].Source);
         Assert.Equal([(CellKind.Markdown, "# Title\n\ntext"), (CellKind.Parameters, "var a = 1;"), (CellKind.Code, "display(a);")], notebook.Cells.Skip(1).Select(c => (c.Kind, c.Source)));
         var json = notebook.ToJson();
         Assert.Contains("\"name\": \".net-csharp\"", json);
@@ -54,6 +54,8 @@ public class NotebookSourceTests
         Assert.StartsWith($"{path}: not a readable notebook (", Assert.Throws<NotebookException>(() => Notebook.Load(path)).Message);
         File.WriteAllText(path, "{ \"nbformat\": 4 }");
         Assert.Equal($"{path}: not a notebook (no 'cells' array)", Assert.Throws<NotebookException>(() => Notebook.Load(path)).Message);
+        File.WriteAllText(path, "{ \"cells\": [ 1, null ] }");
+        Assert.Equal($"{path}: cell 1 is not a JSON object", Assert.Throws<NotebookException>(() => Notebook.Load(path)).Message);
         Assert.Equal($"{Path.Combine(dir.Path, "none.cs")}: notebook source not found", Assert.Throws<NotebookException>(() => NotebookSource.Parse(Path.Combine(dir.Path, "none.cs"))).Message);
     }
 

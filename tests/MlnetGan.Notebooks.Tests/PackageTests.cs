@@ -15,15 +15,16 @@ public class PackageTests
     {
         using var dir = new TempDirectory();
         var packages = Path.Combine(dir.Path, "packages");
-        foreach (var library in new[] { "MlnetGan.Data", "MlnetGan.Gan", "MlnetGan.Onnx", "MlnetGan.ML" })
-            Repository.Dotnet(Repository.Root, "pack", Path.Combine("src", library, library + ".csproj"), "-c", Repository.Configuration, "--no-build", "-o", packages);
+        Repository.PackLibraries(packages);
         var version = VersionInfo.Version;
-        foreach (var library in new[] { "MlnetGan.Data", "MlnetGan.Gan", "MlnetGan.Onnx", "MlnetGan.ML" })
+        foreach (var library in Repository.Libraries)
         {
             var package = Path.Combine(packages, $"{library}.{version}.nupkg");
             Assert.True(File.Exists(package), $"{package} was not packed");
             using var zip = System.IO.Compression.ZipFile.OpenRead(package);
-            Assert.Contains(zip.Entries, e => e.FullName == "README.md");
+            var readme = new StreamReader(zip.Entries.Single(e => e.FullName == "README.md").Open()).ReadToEnd();
+            Assert.DoesNotMatch(@"\]\((?!https?://)[^)]+\)", readme); // a gallery renders no repository-relative link or image
+            Assert.True(File.Exists(Path.ChangeExtension(package, ".snupkg")), $"{package} has no symbol package");
             var nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open()).ReadToEnd();
             Assert.Contains("<license type=\"expression\">MIT</license>", nuspec);
             Assert.Contains("<readme>README.md</readme>", nuspec);
@@ -79,6 +80,15 @@ public class PackageTests
             }
             """);
         var output = Repository.Dotnet(consumer, "run", "-c", "Release", "--", model, pixels);
+
+        // Without ONNX Runtime's native library (an application that did not add Microsoft.ML.OnnxRuntime), the first call
+        // fails with one message that names the package.
+        var binaries = Path.Combine(consumer, "bin", "Release", "net10.0");
+        foreach (var native in Directory.GetFiles(binaries, "*onnxruntime*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".dll", StringComparison.Ordinal) || Path.GetFileName(f) == "onnxruntime.dll"))
+            File.Delete(native);
+        var withoutNative = ChildProcess.Run("dotnet", [Path.Combine(binaries, "consumer.dll"), model, pixels], TimeSpan.FromMinutes(2), consumer);
+        Assert.NotEqual(0, withoutNative.ExitCode);
+        Assert.Contains("add the package Microsoft.ML.OnnxRuntime (CPU) or Microsoft.ML.OnnxRuntime.Gpu (CUDA)", withoutNative.All);
 
         var printed = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(l => l.Length > 0 && (char.IsDigit(l[0]) || l[0] == '-')).Select(l => l.Split(' ').Select(float.Parse).ToArray()).ToList();

@@ -10,6 +10,16 @@ internal static class Repository
     /// <summary>The build configuration the tests run in (the libraries to pack were built the same way).</summary>
     public static string Configuration => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
 
+    /// <summary>The library packages the notebooks reference.</summary>
+    public static string[] Libraries { get; } = ["MlnetGan.Data", "MlnetGan.Gan", "MlnetGan.Onnx", "MlnetGan.ML"];
+
+    /// <summary>Packs the libraries (as built for the tests) into <paramref name="folder"/>.</summary>
+    public static void PackLibraries(string folder)
+    {
+        foreach (var library in Libraries)
+            Dotnet(Root, "pack", Path.Combine("src", library, library + ".csproj"), "-c", Configuration, "--no-build", "-o", folder);
+    }
+
     /// <summary>Runs <c>dotnet</c> with <paramref name="args"/> in <paramref name="directory"/>; fails the test with its output on a non-zero exit.</summary>
     public static string Dotnet(string directory, params string[] args)
     {

@@ -66,7 +66,7 @@ public sealed record DcganModelInfo
     public static DcganModelInfo Read(byte[] model, string displayName, int? imageSize = null, int? channels = null)
     {
         InferenceSession session;
-        try { session = new InferenceSession(model); }
+        try { session = OnnxRuntimeNative.Call(() => new InferenceSession(model)); }
         catch (OnnxRuntimeException e) { throw new DcganModelException($"{displayName}: not a valid ONNX model ({FirstLine(e.Message)})", e); }
         using (session)
         {
