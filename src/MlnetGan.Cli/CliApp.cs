@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using MlnetGan.Cli.Commands;
 using MlnetGan.Data;
 using MlnetGan.Gan;
@@ -24,9 +25,11 @@ public static class CliApp
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(FeaturizeCommand.Create());
+        root.Subcommands.Add(FitCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        OptionParsers.ApplyDefaults(root);
         return root;
     }
 
@@ -34,6 +37,12 @@ public static class CliApp
     public static async Task<int> RunAsync(string[] args)
     {
         var parse = BuildRootCommand().Parse(args);
+        var errors = ParseErrorLines(parse);
+        if (errors.Count > 0)
+        {
+            foreach (var line in errors) Console.Error.WriteLine(line);
+            return ErrorExitCode;
+        }
         try
         {
             // Ctrl+C cancels the action's token; give it time to write its checkpoint before the process is ended.
@@ -44,6 +53,17 @@ public static class CliApp
             Console.Error.WriteLine($"error: {e.Message}");
             return ErrorExitCode;
         }
+    }
+
+    /// <summary>
+    /// The parse errors of <paramref name="parse"/> as <c>error: ...</c> lines, one per error (each names its option), or
+    /// none when the command line parsed or asks for help. A command that needs a subcommand keeps the parser's own
+    /// answer (the error and the help listing the subcommands).
+    /// </summary>
+    public static IReadOnlyList<string> ParseErrorLines(ParseResult parse)
+    {
+        if (parse.Errors.Count == 0 || parse.Action is not ParseErrorAction || parse.CommandResult.Command.Action is null) return [];
+        return parse.Errors.Select(e => $"error: {e.Message}").Distinct().ToList();
     }
 
     /// <summary>Errors caused by input, files or training that get one clear line instead of a stack trace.</summary>

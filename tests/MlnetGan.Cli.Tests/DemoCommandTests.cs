@@ -52,7 +52,33 @@ public class DemoCommandTests
         File.WriteAllText(dir.Combine("keep.txt"), "x");
         var result = CliRunner.Run("demo", "--out", dir.Path);
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("is not empty; choose another folder or delete it", result.Error);
+        Assert.Equal($"error: --out {dir.Path} is not empty; pass --force to replace it, or choose another folder", result.Error.Trim());
         Assert.True(File.Exists(dir.Combine("keep.txt")));
+    }
+
+    /// <summary>
+    /// --force replaces a previous demo only once the new one is complete: a re-run that fails (here at the evaluation,
+    /// after training) leaves the previous folder as it was and nothing beside it.
+    /// </summary>
+    [Fact]
+    public void ForceReplacesThePreviousDemoOnlyWhenTheNewOneFinishes()
+    {
+        using var dir = new TempDirectory();
+        var run = dir.Combine("demo");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "previous.txt"), "x");
+        string[] small = ["demo", "--out", run, "--force", "--epochs", "1", "--train-images", "100", "--test-images", "50", "--width", "8", "--batch-size", "20", "--repeats", "1", "--device", "cpu"];
+
+        var failed = CliRunner.Run([.. small, "--labels-per-class", "500"]);
+        Assert.Equal(1, failed.ExitCode);
+        Assert.Contains("500 labels per class requested", failed.Error);
+        Assert.Equal(["previous.txt"], Directory.GetFileSystemEntries(run).Select(Path.GetFileName));
+        Assert.Equal(["demo"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName));
+
+        var replaced = CliRunner.Run([.. small, "--labels-per-class", "5"]);
+        Assert.True(replaced.ExitCode == 0, replaced.All);
+        Assert.False(File.Exists(Path.Combine(run, "previous.txt")));
+        Assert.True(File.Exists(Path.Combine(run, "report", "report.html")));
+        Assert.Equal(["demo"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName));
     }
 }

@@ -17,6 +17,9 @@ public class PredictCommandTests
         using var dir = new TempDirectory();
         var folder = dir.Combine("images");
         ImageFolderReader.WriteClassFolders(BuiltinShapes.GenerateSplit(3, 0, 60, 32, 3), folder);
+        // A file name with a comma and quotes stays one CSV field.
+        var first = Directory.GetFiles(folder, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        File.Copy(first, Path.Combine(Path.GetDirectoryName(first)!, "a, \"quoted\" name.png"));
         var model = dir.Combine("d.onnx");
         using (var d = new DcganDiscriminator(new DcganConfig { Ndf = 16 }))
         {
@@ -47,7 +50,8 @@ public class PredictCommandTests
         var result = CliRunner.Run("predict", "--pipeline", zip, "--images", folder, "--out", csv);
 
         Assert.True(result.ExitCode == 0, result.All);
-        var lines = File.ReadAllLines(csv).Skip(1).Select(l => l.Split(',')).ToList();
+        var lines = CsvFile.Read(csv).Skip(1).ToList();
+        Assert.Contains(lines, l => l[0].EndsWith("a, \"quoted\" name.png", StringComparison.Ordinal));
         Assert.Equal(rows.Select(r => r.ImagePath), lines.Select(l => l[0]));
         Assert.Equal(expectedLabels, lines.Select(l => l[1]));
         for (int i = 0; i < lines.Count; i++)

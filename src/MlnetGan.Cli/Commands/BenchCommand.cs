@@ -29,13 +29,14 @@ internal static class BenchCommand
         var bareSteps = SharedOptions.Positive(new Option<int>("--bare-steps") { Description = "Timed steps of the bare TorchSharp loop.", DefaultValueFactory = _ => 200 });
         var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => 128 });
         var device = SharedOptions.Device();
+        var fallback = SharedOptions.AllowCpuFallback();
         var command = new Command("train", "Trainer images/s vs a bare TorchSharp loop on in-memory tensors; FLOP/s vs a 2048x2048 matmul; RSS growth.")
         {
-            steps, bareSteps, batchSize, device,
+            steps, bareSteps, batchSize, device, fallback,
         };
         command.SetAction(parse =>
         {
-            var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!);
+            var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
             RunTrain(parse.GetValue(steps), parse.GetValue(bareSteps), parse.GetValue(batchSize), torchDevice);
             return 0;
         });

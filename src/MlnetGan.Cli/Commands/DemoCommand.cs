@@ -41,7 +41,8 @@ internal static class DemoCommand
 
     public static Command Create()
     {
-        var output = new Option<string>("--out") { Description = "Run folder; must not hold a run yet.", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
+        var output = new Option<string>("--out") { Description = "Run folder; an existing one is kept unless --force is given.", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
+        var force = new Option<bool>("--force") { Description = "Replace an existing --out folder: it is set aside while the demo runs, deleted when the demo finishes, restored when it fails or is interrupted." };
         var epochs = SharedOptions.Positive(new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 8 });
         var trainImages = SharedOptions.Positive(new Option<int>("--train-images") { Description = "Built-in training images (class-balanced).", DefaultValueFactory = _ => BuiltinShapes.DefaultTrainCount });
         var testImages = SharedOptions.Positive(new Option<int>("--test-images") { Description = "Built-in test images.", DefaultValueFactory = _ => BuiltinShapes.DefaultTestCount });
@@ -51,16 +52,26 @@ internal static class DemoCommand
         var repeats = SharedOptions.Positive(new Option<int>("--repeats") { Description = "Labelled subsets per budget.", DefaultValueFactory = _ => 3 });
         var seed = SharedOptions.Seed();
         var device = SharedOptions.Device();
+        var fallback = SharedOptions.AllowCpuFallback();
         var command = new Command("demo", "Train, export, featurize and evaluate on the built-in dataset (no download); ends with the accuracy table and the report's path.")
         {
-            output, epochs, trainImages, testImages, width, batchSize, budgets, repeats, seed, device,
+            output, force, epochs, trainImages, testImages, width, batchSize, budgets, repeats, seed, device, fallback,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             var clock = Stopwatch.StartNew();
             var run = new RunFolder(parse.GetValue(output)!);
-            if (Directory.Exists(run.Root) && Directory.EnumerateFileSystemEntries(run.Root).Any())
-                throw new ArgumentException($"--out {run.Root} is not empty; choose another folder or delete it");
+            if (Directory.Exists(run.Root) && Directory.EnumerateFileSystemEntries(run.Root).Any() && !parse.GetValue(force))
+                throw new ArgumentException($"--out {run.Root} is not empty; pass --force to replace it, or choose another folder");
+            using var previous = SetAside.Folder(run.Root);
+            int exitCode = await Run(parse, run, clock, cancellation);
+            if (exitCode == 0) previous.Discard();
+            return exitCode;
+        });
+        return command;
+
+        async Task<int> Run(ParseResult parse, RunFolder run, Stopwatch clock, CancellationToken cancellation)
+        {
             long seedValue = parse.GetValue(seed);
             var model = new DcganConfig { Ngf = parse.GetValue(width), Ndf = parse.GetValue(width) }.Validate();
             var options = new TrainingOptions { Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batchSize), Seed = seedValue, CheckpointEvery = 0 }.Validate();
@@ -68,7 +79,7 @@ internal static class DemoCommand
             {
                 LabelsPerClass = EvaluateCommand.ParseBudgets(parse.GetValue(budgets)!), Repeats = parse.GetValue(repeats), Seed = seedValue,
             };
-            var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, allowCpuFallback: true, m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
+            var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
             var splits = BuiltinShapes.Generate((int)(seedValue & 0x7FFFFFFF), parse.GetValue(trainImages), parse.GetValue(testImages));
             AnsiConsole.MarkupLineInterpolated($"Demo: a DCGAN ({CheckpointStore.Describe(model)}) on {splits.Train.Count} built-in images, {options.Epochs} epochs, on {torchDevice}; report in {run.Root}");
 
@@ -76,7 +87,7 @@ internal static class DemoCommand
             if (trained.Interrupted) return CliApp.InterruptedExitCode;
             var onnx = Path.Combine(run.Root, ExportCommand.DefaultFileName);
             RunExport.Export(run, onnx);
-            EvaluateAndReport(run, onnx, splits, evaluation, OnnxDevice.Parse(parse.GetValue(device)!, allowCpuFallback: true),
+            EvaluateAndReport(run, onnx, splits, evaluation, OnnxDevice.Parse(parse.GetValue(device)!, parse.GetValue(fallback)),
             [
                 ("dataset", $"built-in shapes, {splits.Train.Count} train / {splits.Test!.Count} test images, 10 classes"),
                 ("model", $"DCGAN {CheckpointStore.Describe(model)}, {model.FeatureLength:N0} features"),
@@ -84,7 +95,6 @@ internal static class DemoCommand
                 ("device", torchDevice.ToString()),
             ], clock);
             return 0;
-        });
-        return command;
+        }
     }
 }

@@ -19,8 +19,7 @@ internal static class EvaluateCommand
         var format = SharedOptions.Format();
         var budgets = new Option<string>("--labels-per-class") { Description = "Label budgets, comma-separated; 'all' uses every training image.", DefaultValueFactory = _ => "100,400,1000,all" };
         var repeats = SharedOptions.Positive(new Option<int>("--repeats") { Description = "Random labelled subsets per budget.", DefaultValueFactory = _ => 3 });
-        var classifier = new Option<string>("--classifier") { Description = "linear-svm | sdca-maxent | lbfgs-maxent", DefaultValueFactory = _ => "linear-svm" };
-        classifier.AcceptOnlyFromAmong("linear-svm", "sdca-maxent", "lbfgs-maxent");
+        var classifier = SharedOptions.Classifier();
         var baselines = new Option<string>("--baselines") { Description = "Comma-separated: raw (pixels), untrained (a random D of the same shape), or none.", DefaultValueFactory = _ => "raw,untrained" };
         var seed = SharedOptions.Seed();
         var device = SharedOptions.Device();

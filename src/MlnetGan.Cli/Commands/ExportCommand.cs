@@ -20,9 +20,10 @@ internal static class ExportCommand
         var data = SharedOptions.Data("Training images for --bn-stats recompute (default: the run's own dataset).");
         data.DefaultValueFactory = null;
         var device = SharedOptions.Device();
+        var fallback = SharedOptions.AllowCpuFallback();
         var command = new Command("export", "Export a run's discriminator to ONNX: input 'image', outputs 'features' and 'score' (opset 17).")
         {
-            run, checkpoint, output, bnStats, bnBatches, data, device,
+            run, checkpoint, output, bnStats, bnBatches, data, device, fallback,
         };
         command.SetAction(parse =>
         {
@@ -38,7 +39,7 @@ internal static class ExportCommand
                 BatchNormStatistics = parse.GetValue(bnStats),
                 BatchNormBatches = parse.GetValue(bnBatches),
                 Images = images,
-                Device = TorchDevice.Resolve(parse.GetValue(device)!),
+                Device = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => Console.WriteLine(m)),
             });
             Console.WriteLine($"Exported the discriminator at step {state.Step} ({CheckpointStore.Describe(state.Model)}) to {path}");
             return 0;
@@ -46,11 +47,11 @@ internal static class ExportCommand
         return command;
     }
 
-    public static Option<BatchNormSource> BatchNormStats() => new("--bn-stats")
+    public static Option<BatchNormSource> BatchNormStats() => OptionParsers.KebabCase(new Option<BatchNormSource>("--bn-stats")
     {
         Description = "BatchNorm statistics in the exported model: running (training averages) or recompute (averages over training batches).",
         DefaultValueFactory = _ => BatchNormSource.Running,
-    };
+    });
 
     public static Option<int> BatchNormBatches() =>
         SharedOptions.Positive(new Option<int>("--bn-batches") { Description = "Training batches averaged by --bn-stats recompute.", DefaultValueFactory = _ => 50 });

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using CsvHelper;
 using Microsoft.ML;
 using MlnetGan.Data;
 using MlnetGan.ML;
@@ -12,7 +13,11 @@ namespace MlnetGan.Cli.Commands;
 /// <summary><c>mlnetgan featurize</c>: writes the discriminator features of a dataset to CSV or Parquet for other tools.</summary>
 internal static class FeaturizeCommand
 {
-    private const int RowsPerGroup = 4096;
+    /// <summary>Rows per Parquet row group: about 30 MB of features at the default model's 7,168 per image.</summary>
+    private const int RowsPerGroup = 1024;
+
+    /// <summary>The Parquet column holding each image's feature vector as a list of floats.</summary>
+    public const string FeaturesColumn = "features";
 
     public static Command Create()
     {
@@ -21,11 +26,11 @@ internal static class FeaturizeCommand
         var format = SharedOptions.Format();
         var skipCorrupt = SharedOptions.SkipCorrupt();
         var split = new Option<string>("--split") { Description = "train | test | all", DefaultValueFactory = _ => "all" };
-        split.AcceptOnlyFromAmong("train", "test", "all");
+        OptionParsers.OneOf(split, "train", "test", "all");
         var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => 256 });
         var device = SharedOptions.Device();
         var fallback = SharedOptions.AllowCpuFallback();
-        var output = new Option<string>("--out") { Description = "features.csv or features.parquet (columns: split, label, class, f0..fN), written atomically.", Required = true };
+        var output = new Option<string>("--out") { Description = "features.csv (columns: split, label, class, f0..fN) or features.parquet (columns: split, label, class, features: a list of floats), written atomically.", Required = true };
         var command = new Command("featurize", "Write the discriminator's features of every image to a CSV or Parquet file.")
         {
             model, data, format, skipCorrupt, split, batchSize, device, fallback, output,
@@ -75,35 +80,32 @@ internal static class FeaturizeCommand
             return new FeatureRow(part.Name, label, label >= 0 ? part.Images.ClassNames[label] : "", features);
         }));
 
+    /// <summary>RFC 4180 CSV (CsvHelper quotes fields holding commas, quotes or line breaks): split, label, class, f0..fN.</summary>
     private static void WriteCsv(Stream stream, IEnumerable<FeatureRow> rows, int length)
     {
-        using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 20, leaveOpen: true);
-        writer.Write("split,label,class");
-        for (int j = 0; j < length; j++) writer.Write($",f{j}");
-        writer.Write('\n');
+        using var csv = CsvWriter.Create(stream, CsvWriterOptions.Default, leaveOpen: true);
+        csv.WriteHeader([.. new[] { "split", "label", "class" }.Concat(Enumerable.Range(0, length).Select(j => $"f{j}"))]);
         foreach (var row in rows)
         {
-            writer.Write(row.Split);
-            writer.Write(',');
-            writer.Write(row.Label.ToString(CultureInfo.InvariantCulture));
-            writer.Write(',');
-            writer.Write(row.Class);
-            foreach (var value in row.Features)
-            {
-                writer.Write(',');
-                writer.Write(value.ToString("R", CultureInfo.InvariantCulture));
-            }
-            writer.Write('\n');
+            csv.WriteField(row.Split);
+            csv.WriteField(row.Label.ToString(CultureInfo.InvariantCulture));
+            csv.WriteField(row.Class);
+            foreach (var value in row.Features) csv.WriteField(value.ToString("R", CultureInfo.InvariantCulture));
+            csv.EndRecord();
         }
     }
 
+    /// <summary>
+    /// Parquet with columns split, label, class and features, a list of floats per row (the layout pandas, Spark and
+    /// DuckDB read as one array column), in row groups of <see cref="RowsPerGroup"/>.
+    /// </summary>
     private static async Task WriteParquet(Stream stream, IEnumerable<FeatureRow> rows, int length)
     {
         var splitField = new DataField<string>("split");
         var labelField = new DataField<int>("label");
         var classField = new DataField<string>("class");
-        var featureFields = Enumerable.Range(0, length).Select(j => new DataField<float>($"f{j}")).ToArray();
-        var schema = new ParquetSchema([splitField, labelField, classField, .. featureFields]);
+        var featuresField = new ListField(FeaturesColumn, new DataField<float>("element"));
+        var schema = new ParquetSchema(splitField, labelField, classField, featuresField);
         await using var writer = await ParquetWriter.CreateAsync(schema, stream);
         foreach (var group in rows.Chunk(RowsPerGroup))
         {
@@ -111,12 +113,16 @@ internal static class FeaturizeCommand
             await rowGroup.WriteAsync(splitField, group.Select(r => r.Split).ToArray());
             await rowGroup.WriteAsync<int>(labelField, group.Select(r => r.Label).ToArray());
             await rowGroup.WriteAsync(classField, group.Select(r => r.Class).ToArray());
-            var column = new float[group.Length];
-            for (int j = 0; j < length; j++)
+            // Values inside a list are written as nullable (Parquet.Net derives the definition levels from them).
+            var values = new float?[group.Length * length];
+            var repetition = new int[values.Length];
+            for (int i = 0; i < group.Length; i++)
             {
-                for (int i = 0; i < group.Length; i++) column[i] = group[i].Features[j];
-                await rowGroup.WriteAsync<float>(featureFields[j], column);
+                for (int j = 0; j < length; j++) values[i * length + j] = group[i].Features[j];
+                // Repetition level 0 starts a row's list, 1 continues it.
+                Array.Fill(repetition, 1, i * length + 1, length - 1);
             }
+            await rowGroup.WriteAsync<float>((DataField)featuresField.Item, (ReadOnlyMemory<float?>)values, repetition);
         }
     }
 }

@@ -33,9 +33,10 @@ internal static class PaperCommand
         var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per training step.", DefaultValueFactory = _ => 128 });
         var seed = SharedOptions.Seed();
         var device = SharedOptions.Device();
+        var fallback = SharedOptions.AllowCpuFallback();
         var command = new Command("paper", "The DCGAN paper's CIFAR-10 evaluation in one resumable command: train (no labels), export, evaluate, report.")
         {
-            data, output, budget, budgets, repeats, width, batchSize, seed, device,
+            data, output, budget, budgets, repeats, width, batchSize, seed, device, fallback,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -56,7 +57,7 @@ internal static class PaperCommand
             var model = new DcganConfig { Ngf = parse.GetValue(width), Ndf = parse.GetValue(width) }.Validate();
             var splits = SharedOptions.LoadData(dataPath, DatasetFormat.Auto, skipCorrupt: false, model.ImageSize, model.Channels, seedValue);
             if (splits.Test is null) throw new DatasetException(dataPath, "has no test split; the paper's protocol scores on the official test images");
-            var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, allowCpuFallback: true, m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
+            var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
             var options = new TrainingOptions { Epochs = epochBudget ?? 100_000, BatchSize = parse.GetValue(batchSize), Seed = seedValue }.Validate();
 
             if (!state.Trained)
@@ -86,7 +87,7 @@ internal static class PaperCommand
             }
             var checkpoint = CheckpointStore.ReadState(new CheckpointStore(run).LatestPathOrNull()!);
             var evaluation = new EvaluationOptions { LabelsPerClass = EvaluateCommand.ParseBudgets(parse.GetValue(budgets)!), Repeats = parse.GetValue(repeats), Seed = seedValue };
-            DemoCommand.EvaluateAndReport(run, onnx, splits, evaluation, OnnxDevice.Parse(parse.GetValue(device)!, allowCpuFallback: true),
+            DemoCommand.EvaluateAndReport(run, onnx, splits, evaluation, OnnxDevice.Parse(parse.GetValue(device)!, parse.GetValue(fallback)),
             [
                 ("dataset", $"{dataPath}: {splits.Train.Count} train (labels unused for training) / {splits.Test.Count} test images"),
                 ("model", $"DCGAN {CheckpointStore.Describe(model)}, {model.FeatureLength:N0} features"),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using CsvHelper;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlnetGan.Data;
@@ -21,13 +22,18 @@ internal static class PredictCommand
         var pipeline = new Option<string>("--pipeline") { Description = "A saved ML.NET pipeline (.zip) whose input has a text column ImagePath.", Required = true };
         var images = new Option<string>("--images") { Description = "An image file, or a folder searched recursively for .png/.jpg/.jpeg.", Required = true };
         var output = new Option<string>("--out") { Description = "predictions.csv (ImagePath, PredictedLabel, Score values), written atomically.", Required = true };
-        var command = new Command("predict", "Apply a saved ML.NET pipeline (with the DCGAN featurizer) to images and write its predictions.") { pipeline, images, output };
+        var device = SharedOptions.Device();
+        var fallback = SharedOptions.AllowCpuFallback();
+        var command = new Command("predict", "Apply a saved ML.NET pipeline (with the DCGAN featurizer) to images and write its predictions.") { pipeline, images, output, device, fallback };
         command.SetAction(parse =>
         {
             var zip = parse.GetRequiredValue(pipeline);
             if (!File.Exists(zip)) throw new ArgumentException($"--pipeline {zip}: file not found");
             var files = ImageFiles(parse.GetRequiredValue(images));
-            var ml = new MLContext(seed: 0);
+            var onnxDevice = OnnxDevice.Parse(parse.GetValue(device)!, parse.GetValue(fallback))
+                .Resolve(parse.GetValue(device) == "auto" ? null : Console.WriteLine);
+            // A loaded pipeline's ONNX step takes its device from the context.
+            var ml = new MLContext(seed: 0) { GpuDeviceId = onnxDevice.GpuDeviceId, FallbackToCpu = onnxDevice.FallbackToCpu };
             ml.ComponentCatalog.RegisterDcganComponents();
             ITransformer model;
             DataViewSchema inputSchema;
@@ -38,7 +44,7 @@ internal static class PredictCommand
             }
             var predictions = model.Transform(Inputs(ml, inputSchema, files, zip));
             var path = Path.GetFullPath(parse.GetRequiredValue(output));
-            AtomicFile.WriteAllText(path, Csv(predictions));
+            AtomicFile.Write(path, stream => WriteCsv(stream, predictions));
             Console.WriteLine($"Wrote predictions for {files.Count} images to {path}");
             return 0;
         });
@@ -76,15 +82,22 @@ internal static class PredictCommand
         public string ImagePath { get; set; } = "";
     }
 
-    private static string Csv(IDataView predictions)
+    /// <summary>RFC 4180 CSV (CsvHelper quotes fields holding commas, quotes or line breaks): path, label, space-separated scores.</summary>
+    private static void WriteCsv(Stream stream, IDataView predictions)
     {
-        var sb = new StringBuilder("ImagePath,PredictedLabel,Score\n");
         var paths = predictions.GetColumn<ReadOnlyMemory<char>>("ImagePath").Select(p => p.ToString()).ToList();
         var labels = PredictedLabels(predictions);
         var scores = predictions.Schema.GetColumnOrNull("Score") is null ? null
             : predictions.GetColumn<VBuffer<float>>("Score").Select(v => string.Join(' ', v.DenseValues().Select(x => x.ToString("R", CultureInfo.InvariantCulture)))).ToList();
-        for (int i = 0; i < paths.Count; i++) sb.Append(paths[i]).Append(',').Append(labels[i]).Append(',').Append(scores?[i] ?? "").Append('\n');
-        return sb.ToString();
+        using var csv = CsvWriter.Create(stream, CsvWriterOptions.Default, leaveOpen: true);
+        csv.WriteHeader(["ImagePath", "PredictedLabel", "Score"]);
+        for (int i = 0; i < paths.Count; i++)
+        {
+            csv.WriteField(paths[i]);
+            csv.WriteField(labels[i]);
+            csv.WriteField(scores?[i] ?? "");
+            csv.EndRecord();
+        }
     }
 
     /// <summary>PredictedLabel as text: the key's value when the key carries its values, else the key number.</summary>

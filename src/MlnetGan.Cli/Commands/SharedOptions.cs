@@ -10,7 +10,7 @@ internal static class SharedOptions
         new("--data") { Description = description, DefaultValueFactory = _ => BuiltinShapes.Name };
 
     public static Option<DatasetFormat> Format() =>
-        new("--format") { Description = "Force the dataset format instead of detecting it.", DefaultValueFactory = _ => DatasetFormat.Auto };
+        OptionParsers.KebabCase(new Option<DatasetFormat>("--format") { Description = "Force the dataset format instead of detecting it.", DefaultValueFactory = _ => DatasetFormat.Auto });
 
     public static Option<bool> SkipCorrupt() =>
         new("--skip-corrupt-images") { Description = "Image folders: leave undecodable files out with a warning instead of failing." };
@@ -28,14 +28,18 @@ internal static class SharedOptions
 
     public static Option<int> Channels() => Positive(new Option<int>("--channels") { Description = "Model channels: 1 (grayscale) or 3 (RGB).", DefaultValueFactory = _ => 3 });
 
-    /// <summary>Adds a validator that rejects zero and negative values, naming the option.</summary>
+    public static Option<string> Classifier() => OptionParsers.OneOf(new Option<string>("--classifier")
+    {
+        Description = "The linear classifier on the standardised features, its L2 strength chosen on a validation part of the labelled images: "
+            + "linear-svm (multiclass SVM, hinge loss, trained with SDCA; the paper's L2-SVM), sdca-maxent (multinomial logistic regression trained with SDCA) "
+            + "or lbfgs-maxent (multinomial logistic regression trained with L-BFGS).",
+        DefaultValueFactory = _ => "linear-svm",
+    }, "linear-svm", "sdca-maxent", "lbfgs-maxent");
+
+    /// <summary>Parses the option as a whole number that rejects zero and negative values, naming the option.</summary>
     public static Option<int> Positive(Option<int> option)
     {
-        option.Validators.Add(result =>
-        {
-            var value = result.GetValueOrDefault<int>();
-            if (value <= 0) result.AddError($"{option.Name} must be positive, not {value}");
-        });
+        option.CustomParser = result => OptionParsers.Integer(result, option.Name, positive: true);
         return option;
     }
 

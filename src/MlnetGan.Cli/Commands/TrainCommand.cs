@@ -30,10 +30,10 @@ internal static class TrainCommand
         var fallback = SharedOptions.AllowCpuFallback();
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its latest checkpoint, exactly where it stopped." };
         var mode = new Option<string>("--mode") { Description = "dcgan (unsupervised), semi-supervised (K-class discriminator, Salimans et al. 2016) or supervised (the same K-class discriminator on the labelled subset alone: the baseline).", DefaultValueFactory = _ => "dcgan" };
-        mode.AcceptOnlyFromAmong("dcgan", "semi-supervised", "supervised");
+        OptionParsers.OneOf(mode, "dcgan", "semi-supervised", "supervised");
         var labelsPerClass = new Option<int>("--labels-per-class") { Description = "Semi-supervised and supervised: labelled images per class (chosen from the seed; the rest are used unlabelled).", DefaultValueFactory = _ => 100 };
         var generatorLoss = new Option<string>("--generator-loss") { Description = "Semi-supervised: feature-matching or non-saturating.", DefaultValueFactory = _ => "feature-matching" };
-        generatorLoss.AcceptOnlyFromAmong("feature-matching", "non-saturating");
+        OptionParsers.OneOf(generatorLoss, "feature-matching", "non-saturating");
         var inputNoise = new Option<double>("--d-input-noise") { Description = "Standard deviation of Gaussian noise added to the discriminator's input in training (Salimans et al.'s regularisation; 0: off).", DefaultValueFactory = _ => 0 };
         var dropout = new Option<double>("--d-dropout") { Description = "Dropout rate after each discriminator block in training (0: off).", DefaultValueFactory = _ => 0 };
         var noExport = new Option<bool>("--no-export") { Description = $"Do not export the discriminator to <out>/{ExportCommand.DefaultFileName} at the end." };

@@ -86,13 +86,12 @@ public static class EvaluationProtocol
         var testLabels = first.Test.Labels;
         if (trainLabels.Any(l => l < 0) || testLabels.Any(l => l < 0))
             throw new ArgumentException("the evaluation needs a label for every training and test image");
-        var grid = options.RegularizationGrid ?? EvaluationOptions.DefaultGrid(options.Classifier);
 
         foreach (var (train, test) in featureSets.Values) train.StandardizeWith(test);
 
         var results = new List<BudgetResult>();
         var confusion = new Dictionary<string, int[][]>();
-        var byClass = Enumerable.Range(0, classes).Select(k => Enumerable.Range(0, trainLabels.Length).Where(i => trainLabels[i] == k).ToArray()).ToArray();
+        var byClass = ByClass(trainLabels, classes);
         int largestPerClass = byClass.Min(c => c.Length);
         foreach (var budget in options.LabelsPerClass)
         {
@@ -109,14 +108,7 @@ public static class EvaluationProtocol
                 for (int r = 0; r < repeats; r++)
                 {
                     var (fit, validation) = subsets[r];
-                    double best = grid[0], bestAccuracy = -1;
-                    foreach (var lambda in grid)
-                    {
-                        var model = Fit(context, train, fit, classes, options, lambda, options.Seed + r);
-                        double accuracy = Score(model, train, validation, classes, out _);
-                        if (accuracy > bestAccuracy) (best, bestAccuracy) = (lambda, accuracy);
-                    }
-                    var final = Fit(context, train, [.. fit, .. validation], classes, options, best, options.Seed + r);
+                    var (final, best, _) = FitChoosingRegularization(context, train, fit, validation, classNames, options, options.Seed + r);
                     accuracies.Add(Score(final, test, Enumerable.Range(0, test.Rows.Length).ToArray(), classes, out var matrix));
                     chosen.Add(best);
                     if (r == 0) confusion[name] = matrix;
@@ -140,8 +132,30 @@ public static class EvaluationProtocol
         _ => classifier.ToString(),
     };
 
+    /// <summary>The indices of each class's images (unlabelled images belong to none).</summary>
+    internal static int[][] ByClass(int[] labels, int classes) =>
+        Enumerable.Range(0, classes).Select(k => Enumerable.Range(0, labels.Length).Where(i => labels[i] == k).ToArray()).ToArray();
+
+    /// <summary>
+    /// Chooses the L2 strength of the grid with the best accuracy on <paramref name="validation"/> (fitting on
+    /// <paramref name="fit"/>), then refits on both with it: the classifier the protocol scores.
+    /// </summary>
+    internal static (ITransformer Model, double Regularization, double ValidationAccuracy) FitChoosingRegularization(MLContext context, FeatureMatrix matrix,
+        int[] fit, int[] validation, IReadOnlyList<string> classNames, EvaluationOptions options, long seed)
+    {
+        var grid = options.RegularizationGrid ?? EvaluationOptions.DefaultGrid(options.Classifier);
+        double best = grid[0], bestAccuracy = -1;
+        foreach (var lambda in grid)
+        {
+            var model = Fit(context, matrix, fit, classNames, options, lambda, seed);
+            double accuracy = Score(model, matrix, validation, classNames.Count, out _);
+            if (accuracy > bestAccuracy) (best, bestAccuracy) = (lambda, accuracy);
+        }
+        return (Fit(context, matrix, [.. fit, .. validation], classNames, options, best, seed), best, bestAccuracy);
+    }
+
     /// <summary>A class-balanced labelled subset split into fitting and validation indices, reproducible from the seed.</summary>
-    private static (int[] Fit, int[] Validation) Subset(int[][] byClass, int perClass, long seed, int budget, int repeat, double validationFraction)
+    internal static (int[] Fit, int[] Validation) Subset(int[][] byClass, int perClass, long seed, int budget, int repeat, double validationFraction)
     {
         var random = new Random(SeedMixer.MixToInt(seed, budget, repeat));
         var fit = new List<int>();
@@ -157,9 +171,9 @@ public static class EvaluationProtocol
         return (fit.ToArray(), validation.ToArray());
     }
 
-    private static ITransformer Fit(MLContext context, FeatureMatrix matrix, int[] indices, int classes, EvaluationOptions options, double lambda, long seed)
+    private static ITransformer Fit(MLContext context, FeatureMatrix matrix, int[] indices, IReadOnlyList<string> classNames, EvaluationOptions options, double lambda, long seed)
     {
-        var data = new FeatureRowsDataView(matrix, indices, classes);
+        var data = new FeatureRowsDataView(matrix, indices, classNames);
         var trainers = context.MulticlassClassification.Trainers;
         IEstimator<ITransformer> trainer = options.Classifier switch
         {
@@ -185,7 +199,7 @@ public static class EvaluationProtocol
     private static double Score(ITransformer model, FeatureMatrix matrix, int[] indices, int classes, out int[][] confusion)
     {
         confusion = Enumerable.Range(0, classes).Select(_ => new int[classes]).ToArray();
-        var predictions = model.Transform(new FeatureRowsDataView(matrix, indices, classes));
+        var predictions = model.Transform(new FeatureRowsDataView(matrix, indices, classes: null));
         var predicted = predictions.GetColumn<uint>("PredictedLabel").ToArray();
         int correct = 0;
         for (int i = 0; i < indices.Length; i++)

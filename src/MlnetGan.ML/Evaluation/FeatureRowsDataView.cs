@@ -3,19 +3,22 @@ using Microsoft.ML.Data;
 
 namespace MlnetGan.ML;
 
-/// <summary>Selected rows of a <see cref="FeatureMatrix"/> as a data view: <c>Features</c> and a key <c>Label</c> (class + 1).</summary>
+/// <summary>
+/// Selected rows of a <see cref="FeatureMatrix"/> as a data view: <c>Features</c> and, when the class names are given, a
+/// key <c>Label</c> (class + 1) whose key values are the names (so a trained classifier's <c>PredictedLabel</c> carries them).
+/// </summary>
 internal sealed class FeatureRowsDataView : IDataView
 {
     private readonly FeatureMatrix matrix;
     private readonly int[] indices;
 
-    public FeatureRowsDataView(FeatureMatrix matrix, int[] indices, int classCount)
+    public FeatureRowsDataView(FeatureMatrix matrix, int[] indices, IReadOnlyList<string>? classes)
     {
         this.matrix = matrix;
         this.indices = indices;
         var builder = new DataViewSchema.Builder();
         builder.AddColumn("Features", new VectorDataViewType(NumberDataViewType.Single, matrix.Dimension));
-        builder.AddColumn("Label", new KeyDataViewType(typeof(uint), classCount));
+        if (classes is not null) builder.AddColumn("Label", new KeyDataViewType(typeof(uint), classes.Count), NameAnnotations.Of("KeyValues", classes));
         Schema = builder.ToSchema();
     }
 

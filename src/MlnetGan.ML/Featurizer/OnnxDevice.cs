@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML.OnnxRuntime;
 
 namespace MlnetGan.ML;
 
@@ -19,4 +20,32 @@ public sealed record OnnxDevice(int? GpuDeviceId, bool FallbackToCpu)
             return new OnnxDevice(index, allowCpuFallback);
         throw new ArgumentException($"device '{spec}' is not valid: use auto, cpu, cuda or cuda:N");
     }
+
+    /// <summary>
+    /// This device as ONNX Runtime can use it, checked now: the CPU stays; a CUDA device that opens stays; one that does
+    /// not (the CPU build of ONNX Runtime, no GPU) becomes the CPU when <see cref="FallbackToCpu"/> (reported to
+    /// <paramref name="log"/>), else throws <see cref="ArgumentException"/>. For code that hands the device to stock
+    /// ML.NET transforms, whose own fall back does not catch every way CUDA can be missing.
+    /// </summary>
+    /// <param name="log">Receives the reason of a fall back to the CPU.</param>
+    public OnnxDevice Resolve(Action<string>? log = null)
+    {
+        if (GpuDeviceId is not { } device) return this;
+        try
+        {
+            using var options = SessionOptions.MakeSessionOptionWithCudaProvider(device);
+            return this;
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            var problem = CudaProblem(device, e);
+            if (!FallbackToCpu) throw new ArgumentException(problem + ". Use the CPU or allow the fall back to it.", e);
+            log?.Invoke(problem + "; falling back to the CPU");
+            return new OnnxDevice(null, false);
+        }
+    }
+
+    /// <summary>Why ONNX Runtime cannot use CUDA device <paramref name="device"/>, from the exception it gave.</summary>
+    internal static string CudaProblem(int device, Exception e) =>
+        $"ONNX Runtime cannot use CUDA device {device} ({e.Message.Split('\n')[0].Trim()}); the GPU build needs -p:MlnetGanAccelerator=cuda (Microsoft.ML.OnnxRuntime.Gpu) and an NVIDIA GPU";
 }
