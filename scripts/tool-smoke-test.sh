@@ -23,4 +23,10 @@ mlnetgan="$tools/mlnetgan"
 "$mlnetgan" featurize --model "$work/d.onnx" --data builtin --split test --out "$work/features.csv"
 rows=$(($(wc -l < "$work/features.csv") - 1))
 [ "$rows" -eq 1000 ] || { echo "tool smoke test: featurize wrote $rows rows, not 1000" >&2; exit 1; }
-echo "tool smoke test: mlnetgan $version installed and ran train -> export -> featurize ($rows rows)"
+"$mlnetgan" fit --model "$work/d.onnx" --data builtin --labels-per-class 20 --out "$work/pipeline.zip"
+mkdir "$work/images"
+"$mlnetgan" sample --run "$work/run" --count 1 --out "$work/images/generated.png"
+"$mlnetgan" predict --pipeline "$work/pipeline.zip" --images "$work/images" --out "$work/predictions.csv"
+predictions=$(($(wc -l < "$work/predictions.csv") - 1))
+[ "$predictions" -eq 1 ] || { echo "tool smoke test: predict wrote $predictions rows, not 1" >&2; exit 1; }
+echo "tool smoke test: mlnetgan $version installed and ran train -> export -> featurize ($rows rows) -> fit -> predict"
