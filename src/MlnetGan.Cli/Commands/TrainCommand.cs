@@ -53,7 +53,7 @@ internal static class TrainCommand
             var saved = isResume && run.Exists ? run.ReadConfig() : null;
             var modeName = saved is not null && !IsGiven(parse, mode) ? saved.Mode : parse.GetValue(mode)!;
             if (saved is not null && saved.Mode != modeName)
-                throw new ArgumentException($"--resume: {run.Root} is a {saved.Mode} run, not --mode {modeName}; leave --mode out to resume it");
+                throw new ArgumentException($"--resume: {run.Root} is a {saved.Mode} run; pass --mode {saved.Mode} to resume it (or leave --mode out)");
             bool classifies = modeName != "dcgan";
             var options = new TrainingOptions
             {
@@ -95,7 +95,7 @@ internal static class TrainCommand
                 DataPath = dataFormat == DatasetFormat.Builtin ? BuiltinShapes.Name : Path.GetFullPath(dataArgument),
                 DataFormat = dataFormat.ToString(),
                 AllowDifferentData = parse.GetValue(allowDifferentData),
-                Notice = m => AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {m}"),
+                Notice = m => Console.Error.WriteLine($"warning: {m}"),
             };
             // The run folder is this process's until the command ends (training, test accuracy and export).
             using var runLock = RunLock.Acquire(run);
