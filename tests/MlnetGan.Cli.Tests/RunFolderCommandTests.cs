@@ -70,8 +70,9 @@ public class RunFolderCommandTests
         var run = dir.Combine("run");
         AssertSucceeded(CliRunner.Run(["train", "--data", data, "--out", run, "--epochs", "2", "--checkpoint-every", "0", .. Tiny]));
         var corrupt = Path.Combine(run, "checkpoints", "step-00000010", "discriminator.bin");
+        // Weight bytes inside block3.conv.weight's data (32 KB here), names and shapes intact.
         var bytes = File.ReadAllBytes(corrupt);
-        bytes.AsSpan(bytes.Length - 256).Fill(0x7F);
+        bytes.AsSpan(bytes.AsSpan().IndexOf("block3.conv.weight"u8) + 1024, 512).Fill(0x7F);
         File.WriteAllBytes(corrupt, bytes);
 
         var resumed = CliRunner.Run("train", "--out", run, "--resume", "--epochs", "3", "--device", "cpu", "--no-export");
