@@ -13,7 +13,7 @@ internal static class ConsoleProgress
     /// <paramref name="timeBudget"/> the bar measures training time (<paramref name="spent"/> of it already used) instead of steps.
     /// </summary>
     public static TrainingResult Train(RunFolder run, ImageDataset dataset, DcganConfig model, TrainingOptions options, Device device, bool resume, CancellationToken cancellation,
-        TimeSpan? timeBudget = null, TimeSpan spent = default)
+        TimeSpan? timeBudget = null, TimeSpan spent = default, RunStartOptions? start = null)
     {
         TrainingResult? result = null;
         Run("training", (report) =>
@@ -25,7 +25,7 @@ internal static class ConsoleProgress
                 if (timeBudget is { } budget) report((long)(spent + clock.Elapsed).TotalSeconds, (long)budget.TotalSeconds, status);
                 else report(p.Step, p.TotalSteps, status);
             });
-            result = DcganTrainer.Train(dataset, run, model, options, device, resume, progress, cancellation);
+            result = DcganTrainer.Train(dataset, run, model, options, device, resume, progress, cancellation, start);
         });
         return result!;
     }

@@ -12,6 +12,22 @@ public readonly record struct TrainingProgress(long Step, long TotalSteps, int E
 /// <summary>How a call to <see cref="DcganTrainer.Train"/> ended.</summary>
 public sealed record TrainingResult(long Step, long TotalSteps, bool Interrupted, string? LatestCheckpoint, TimeSpan Elapsed, double ImagesPerSecond);
 
+/// <summary>How <see cref="DcganTrainer.Train"/> records and checks the run folder, beyond the training options.</summary>
+public sealed record RunStartOptions
+{
+    /// <summary>The dataset as the user named it (a full path, or <c>builtin</c>), recorded in the run's fingerprint.</summary>
+    public string? DataPath { get; init; }
+
+    /// <summary>The dataset's format, recorded in the run's fingerprint.</summary>
+    public string? DataFormat { get; init; }
+
+    /// <summary>Resume on a dataset whose fingerprint differs from the one the run recorded (refused otherwise).</summary>
+    public bool AllowDifferentData { get; init; }
+
+    /// <summary>Receives one-line notices about recovery: a checkpoint passed over, a missing <c>latest.json</c>, a restart from step 0.</summary>
+    public Action<string>? Notice { get; init; }
+}
+
 /// <summary>
 /// Trains a DCGAN as the PyTorch DCGAN tutorial does: per batch, update D on a real batch (target 1) and a generated
 /// batch (target 0), then update G to make D call its batch real (target 1). BCE, Adam(2e-4, 0.5, 0.999).
@@ -24,12 +40,15 @@ public sealed class DcganTrainer
 
     /// <summary>
     /// Trains (or, when <paramref name="run"/> holds a checkpoint and <paramref name="resume"/> is set, continues) on
-    /// <paramref name="dataset"/> and writes config, metrics, sample grids and checkpoints into <paramref name="run"/>.
+    /// <paramref name="dataset"/> and writes config, metrics, sample grids and checkpoints into <paramref name="run"/>,
+    /// holding the run's <see cref="RunLock"/> throughout. Resuming takes the newest checkpoint that passes its integrity
+    /// check and refuses a dataset other than the run's unless <paramref name="start"/> allows it.
     /// Cancelling <paramref name="cancellation"/> writes a checkpoint and returns with <see cref="TrainingResult.Interrupted"/>.
     /// </summary>
     public static TrainingResult Train(ImageDataset dataset, RunFolder run, DcganConfig model, TrainingOptions options, Device device,
-        bool resume = false, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+        bool resume = false, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default, RunStartOptions? start = null)
     {
+        start ??= new RunStartOptions();
         model.Validate();
         options.Validate();
         if (dataset.Channels != model.Channels || dataset.Height != model.ImageSize || dataset.Width != model.ImageSize)
@@ -37,16 +56,22 @@ public sealed class DcganTrainer
         if (dataset.Count < options.BatchSize)
             throw new ArgumentException($"batch size {options.BatchSize} exceeds the {dataset.Count} training images; lower --batch-size");
 
+        using var runLock = RunLock.Acquire(run);
         var store = new CheckpointStore(run);
-        var latest = store.LatestPathOrNull();
-        if (latest is not null && !resume)
+        store.RemoveOrphans();
+        if (!resume && (run.Exists || store.HasCheckpoints))
             throw new RunException(run.Root, "already holds a training run; pass --resume to continue it or choose another --out");
-        if (resume && latest is null && run.Exists)
-            throw new RunException(run.Root, "has a config but no checkpoint to resume from; delete the folder to start again");
+        var latest = resume ? store.FindResumable(start.Notice) : null;
+        var saved = resume && run.Exists ? run.ReadConfig() : null;
+        var datasetInfo = new DatasetInfo(dataset.Source, dataset.Count, dataset.ClassNames, start.DataPath, start.DataFormat);
+        if (saved is not null && !start.AllowDifferentData && !saved.Dataset.SameDataAs(datasetInfo))
+            throw new RunException(run.Root, $"was trained on {saved.Dataset.Describe()}, not {datasetInfo.Describe()}; resume without --data to continue on the run's own dataset, or pass --allow-different-data to change it");
+        if (saved is not null && latest is null)
+            start.Notice?.Invoke($"{run.Root} holds no checkpoint (it was stopped before its first one); starting it again from step 0");
 
         using var labelled = model.NumClasses > 0 ? LabelledSubset.Create(dataset, model, options, device) : null;
-        Directory.CreateDirectory(run.Root);
-        run.WriteConfig(new RunConfig(model, options, new DatasetInfo(dataset.Source, dataset.Count, dataset.ClassNames), labelled is null ? "dcgan" : options.SupervisedOnly ? "supervised" : "semi-supervised", VersionInfo.Version));
+        string runId = saved?.RunId ?? Guid.NewGuid().ToString("N");
+        run.WriteConfig(new RunConfig(model, options, datasetInfo, labelled is null ? "dcgan" : options.SupervisedOnly ? "supervised" : "semi-supervised", VersionInfo.Version, runId));
 
         using var generator = new DcganGenerator(model);
         using var discriminator = new DcganDiscriminator(model);
@@ -62,7 +87,7 @@ public sealed class DcganTrainer
         using var optimizerD = optim.Adam(discriminator.parameters(), options.LearningRate, options.Beta1, options.Beta2);
 
         long startStep = 0;
-        if (resume && latest is not null)
+        if (latest is not null)
         {
             // The optimizer state restores the saved learning rate; the options' schedule wins (set every step below), so a diverged run can resume lower.
             startStep = CheckpointStore.Load(latest, generator, discriminator, optimizerG, optimizerD).Step;
@@ -91,7 +116,7 @@ public sealed class DcganTrainer
             {
                 if (cancellation.IsCancellationRequested)
                 {
-                    if (step > lastSaved) latestCheckpoint = SaveCheckpoint();
+                    if (step > lastSaved) SaveCheckpoint();
                     return Result(interrupted: true);
                 }
 
@@ -126,9 +151,7 @@ public sealed class DcganTrainer
                 step++;
 
                 if (!double.IsFinite(losses.LossD) || !double.IsFinite(losses.LossG))
-                    throw new TrainingDivergedException(
-                        $"training diverged at step {step} (epoch {epoch + 1}): loss_D = {losses.LossD}, loss_G = {losses.LossG}. " +
-                        (latestCheckpoint is null ? "No checkpoint was written yet." : $"The last good checkpoint is kept at {latestCheckpoint}; lower the learning rate and resume from it."));
+                    throw Diverged($"training diverged at step {step} (epoch {epoch + 1}): loss_D = {losses.LossD}, loss_G = {losses.LossG}.");
 
                 Accumulate(sums, losses);
                 inInterval++;
@@ -147,7 +170,7 @@ public sealed class DcganTrainer
                 bool epochEnd = step % stepsPerEpoch == 0;
                 if (epochEnd && !options.SupervisedOnly) WriteSamples(generator, fixedNoise, run.SamplePath((int)(step / stepsPerEpoch)), model);
                 if (epochEnd || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0))
-                    latestCheckpoint = SaveCheckpoint();
+                    SaveCheckpoint();
             }
             return Result(interrupted: false);
         }
@@ -156,11 +179,17 @@ public sealed class DcganTrainer
             permutation?.Dispose();
         }
 
-        string SaveCheckpoint()
+        // Only a checkpoint whose weights are finite becomes the latest (the last good one); non-finite weights end the run.
+        void SaveCheckpoint()
         {
             lastSaved = step;
-            return store.Save(new CheckpointState(step, (int)(step / stepsPerEpoch), model), generator, discriminator, optimizerG, optimizerD, options.KeepCheckpoints);
+            var written = store.Save(new CheckpointState(step, (int)(step / stepsPerEpoch), model), generator, discriminator, optimizerG, optimizerD, options.KeepCheckpoints, runId);
+            if (!written.WeightsFinite) throw Diverged($"training diverged by step {step}: the weights are no longer finite (the checkpoint {written.Path} is kept for inspection, marked as such).");
+            latestCheckpoint = written.Path;
         }
+
+        TrainingDivergedException Diverged(string what) => new(what + " " +
+            (latestCheckpoint is null ? "No good checkpoint was written yet." : $"The last good checkpoint is kept at {latestCheckpoint}; lower the learning rate and resume from it."));
 
         TrainingResult Result(bool interrupted) => new(step, totalSteps, interrupted, latestCheckpoint, clock.Elapsed, imagesPerSecond);
     }

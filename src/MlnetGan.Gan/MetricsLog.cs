@@ -19,19 +19,27 @@ public sealed class MetricsLog(string path)
         File.AppendAllText(path, Format(row) + "\n");
     }
 
-    /// <summary>Drops rows after <paramref name="step"/> (used on resume, so the log matches the checkpoint); atomic.</summary>
+    /// <summary>
+    /// Drops rows after <paramref name="step"/> (used on resume, so the log matches the checkpoint); atomic. A last line
+    /// without its line end (a row cut short by a crash) is dropped too; a malformed line elsewhere is an error.
+    /// </summary>
     public void TruncateAfter(long step)
     {
         if (!File.Exists(path)) return;
-        var kept = Read().Where(r => r.Step <= step).Select(Format);
+        var kept = Read(dropUnfinishedLastLine: true).Where(r => r.Step <= step).Select(Format);
         AtomicFile.WriteAllText(path, string.Join("\n", kept.Prepend(Header)) + "\n");
     }
 
     /// <summary>All rows.</summary>
-    public IReadOnlyList<MetricsRow> Read()
+    public IReadOnlyList<MetricsRow> Read() => Read(dropUnfinishedLastLine: false);
+
+    private List<MetricsRow> Read(bool dropUnfinishedLastLine)
     {
         if (!File.Exists(path)) return [];
-        var lines = File.ReadAllLines(path);
+        var text = File.ReadAllText(path);
+        var lines = text.Split('\n');
+        // Every complete row ends with a line end, so the text after the last one is empty unless a write was cut short.
+        lines = dropUnfinishedLastLine || lines[^1].Length == 0 ? lines[..^1] : lines;
         if (lines.Length == 0 || lines[0] != Header) throw new RunException(path, $"does not start with the header '{Header}'");
         var rows = new List<MetricsRow>();
         for (int i = 1; i < lines.Length; i++)

@@ -4,11 +4,31 @@ using MlnetGan.Data;
 
 namespace MlnetGan.Gan;
 
-/// <summary>What a run was trained on, for provenance (the exporter copies it into the model's metadata).</summary>
-public sealed record DatasetInfo(string Source, int TrainCount, IReadOnlyList<string> ClassNames);
+/// <summary>
+/// What a run was trained on, for provenance (the exporter copies it into the model's metadata) and as the fingerprint
+/// that <c>--resume</c> checks: the source, the number of training images and, where the caller names them, the
+/// dataset path as given (<c>--data</c>, made absolute) and its format.
+/// </summary>
+public sealed record DatasetInfo(string Source, int TrainCount, IReadOnlyList<string> ClassNames, string? DataPath = null, string? Format = null)
+{
+    /// <summary>
+    /// Whether <paramref name="other"/> is the same dataset: the same source and image count, and the same path and
+    /// format where both record them.
+    /// </summary>
+    public bool SameDataAs(DatasetInfo other) =>
+        Source == other.Source && TrainCount == other.TrainCount
+        && (DataPath is null || other.DataPath is null || DataPath == other.DataPath)
+        && (Format is null || other.Format is null || Format == other.Format);
 
-/// <summary>The settings of a run, saved as <c>config.json</c> in its folder.</summary>
-public sealed record RunConfig(DcganConfig Model, TrainingOptions Training, DatasetInfo Dataset, string Mode, string MlnetGanVersion);
+    /// <summary>The fingerprint in words, for messages.</summary>
+    public string Describe() => $"{DataPath ?? Source} ({(Format is null ? "" : Format + ", ")}{TrainCount} training images)";
+}
+
+/// <summary>
+/// The settings of a run, saved as <c>config.json</c> in its folder. <paramref name="RunId"/> identifies the run
+/// (chosen when it starts, kept on resume, copied into every checkpoint's manifest); null in runs written before it existed.
+/// </summary>
+public sealed record RunConfig(DcganConfig Model, TrainingOptions Training, DatasetInfo Dataset, string Mode, string MlnetGanVersion, string? RunId = null);
 
 /// <summary>The layout of one training run's folder: <c>config.json</c>, <c>metrics.csv</c>, <c>checkpoints/</c>, <c>samples/</c>.</summary>
 public sealed class RunFolder

@@ -30,7 +30,7 @@ public sealed record RunExportOptions
 public static class RunExport
 {
     /// <summary>
-    /// Loads the checkpoint (default: the run's latest), checks that it fits the run's configuration, optionally
+    /// Loads the checkpoint (default: the run's latest), checks that it is intact, belongs to the run and fits the run's configuration, optionally
     /// recomputes BatchNorm statistics, and writes the ONNX model to <paramref name="outputPath"/> atomically.
     /// Returns the checkpoint's state.
     /// </summary>
@@ -39,6 +39,9 @@ public static class RunExport
         options ??= new RunExportOptions();
         var config = run.ReadConfig();
         var checkpoint = options.Checkpoint ?? new CheckpointStore(run).LatestPathOrNull() ?? throw new RunException(run.CheckpointsPath, "holds no checkpoint to export");
+        // The metadata's provenance comes from the run's config, so the checkpoint must be the run's own.
+        if (CheckpointStore.ReadManifest(checkpoint)?.RunId is { } checkpointRun && config.RunId is { } runId && checkpointRun != runId)
+            throw new RunException(checkpoint, $"belongs to another run (run id {checkpointRun}), not to {run.Root} (run id {runId}); export it with --run set to its own run folder");
         using var discriminator = new DcganDiscriminator(config.Model);
         var state = CheckpointStore.Load(checkpoint, null, discriminator);
         if (options.BatchNormStatistics == BatchNormSource.Recompute)

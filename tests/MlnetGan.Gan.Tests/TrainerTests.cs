@@ -159,7 +159,7 @@ public class TrainerTests
         var error = Assert.Throws<RunException>(() => CheckpointStore.Load(checkpoint, null, d));
 
         Assert.Contains(file, error.Message);
-        Assert.Contains("cannot be loaded", error.Message);
+        Assert.Contains("is corrupt", error.Message);
     }
 
     [Fact]

@@ -62,7 +62,7 @@ internal static class PaperCommand
 
             if (!state.Trained)
             {
-                bool resume = new CheckpointStore(run).LatestPathOrNull() is not null;
+                bool resume = run.Exists || new CheckpointStore(run).HasCheckpoints;
                 var spent = TimeSpan.FromSeconds(state.TrainingSeconds);
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
                 if (timeBudget is { } limit) deadline.CancelAfter(limit - spent);

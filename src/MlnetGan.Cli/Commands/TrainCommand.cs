@@ -28,7 +28,8 @@ internal static class TrainCommand
         var seed = SharedOptions.Seed();
         var device = SharedOptions.Device();
         var fallback = SharedOptions.AllowCpuFallback();
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its latest checkpoint, exactly where it stopped." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its latest intact checkpoint, exactly where it stopped, with the run's own dataset, model and settings (--epochs, --lr and --lr-decay-epochs may change them)." };
+        var allowDifferentData = new Option<bool>("--allow-different-data") { Description = "With --resume: continue the run on a --data other than the one it was trained on (refused otherwise)." };
         var mode = new Option<string>("--mode") { Description = "dcgan (unsupervised), semi-supervised (K-class discriminator, Salimans et al. 2016) or supervised (the same K-class discriminator on the labelled subset alone: the baseline).", DefaultValueFactory = _ => "dcgan" };
         OptionParsers.OneOf(mode, "dcgan", "semi-supervised", "supervised");
         var labelsPerClass = new Option<int>("--labels-per-class") { Description = "Semi-supervised and supervised: labelled images per class (chosen from the seed; the rest are used unlabelled).", DefaultValueFactory = _ => 100 };
@@ -42,12 +43,17 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a DCGAN on unlabeled images (labels are ignored), or a semi-supervised GAN with a few labels per class.")
         {
-            data, format, skipCorrupt, output, imageSize, channels, nz, ngf, ndf, batchSize, epochs, learningRate, learningRateDecay, checkpointEvery, seed, device, fallback, resume, mode, labelsPerClass, generatorLoss, inputNoise, dropout, noExport, bnStats, bnBatches,
+            data, format, skipCorrupt, output, imageSize, channels, nz, ngf, ndf, batchSize, epochs, learningRate, learningRateDecay, checkpointEvery, seed, device, fallback, resume, allowDifferentData, mode, labelsPerClass, generatorLoss, inputNoise, dropout, noExport, bnStats, bnBatches,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             var run = new RunFolder(parse.GetRequiredValue(output));
-            var modeName = parse.GetValue(mode)!;
+            bool isResume = parse.GetValue(resume);
+            // Resume takes the run's own settings (model, mode, dataset, hyper-parameters) for every option not named on the command line.
+            var saved = isResume && run.Exists ? run.ReadConfig() : null;
+            var modeName = saved is not null && !IsGiven(parse, mode) ? saved.Mode : parse.GetValue(mode)!;
+            if (saved is not null && saved.Mode != modeName)
+                throw new ArgumentException($"--resume: {run.Root} is a {saved.Mode} run; pass --mode {saved.Mode} to resume it (or leave --mode out)");
             bool classifies = modeName != "dcgan";
             var options = new TrainingOptions
             {
@@ -58,35 +64,50 @@ internal static class TrainCommand
                 GeneratorLoss = parse.GetValue(generatorLoss) == "non-saturating" ? GeneratorLossKind.NonSaturating : GeneratorLossKind.FeatureMatching,
                 DiscriminatorInputNoise = parse.GetValue(inputNoise), DiscriminatorDropout = parse.GetValue(dropout),
             }.Validate();
-            var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
-            var splits = SharedOptions.LoadData(parse.GetValue(data)!, parse.GetValue(format), parse.GetValue(skipCorrupt), parse.GetValue(imageSize), parse.GetValue(channels), options.Seed);
-            var model = new DcganConfig
+            if (saved is not null)
             {
-                ImageSize = parse.GetValue(imageSize), Channels = parse.GetValue(channels), Nz = parse.GetValue(nz), Ngf = parse.GetValue(ngf), Ndf = parse.GetValue(ndf),
-                NumClasses = classifies ? splits.Train.ClassNames.Count : 0,
-            }.Validate();
-            bool isResume = parse.GetValue(resume);
-            if (isResume && run.Exists)
-            {
-                var saved = run.ReadConfig();
-                if (saved.Mode != modeName)
-                    throw new ArgumentException($"--resume: {run.Root} is a {saved.Mode} run; pass --mode {saved.Mode} to resume it");
-                if (saved.Model != model)
-                    throw new ArgumentException($"--resume: {run.Root} was trained as {CheckpointStore.Describe(saved.Model)}; pass the same model options (or none) to resume it");
-                // Resume keeps the run's settings; --epochs extends it, an explicit --lr (after a divergence) or --lr-decay-epochs replaces the saved one.
+                // --epochs extends the run, an explicit --lr (after a divergence) or --lr-decay-epochs replaces the saved one.
                 options = saved.Training with
                 {
-                    Epochs = options.Epochs,
+                    Epochs = IsGiven(parse, epochs) ? options.Epochs : saved.Training.Epochs,
                     LearningRate = IsGiven(parse, learningRate) ? options.LearningRate : saved.Training.LearningRate,
                     LearningRateDecayEpochs = IsGiven(parse, learningRateDecay) ? options.LearningRateDecayEpochs : saved.Training.LearningRateDecayEpochs,
                 };
             }
+            int ModelOption(Option<int> option, Func<DcganConfig, int> savedValue) => saved is not null && !IsGiven(parse, option) ? savedValue(saved.Model) : parse.GetValue(option);
+            int modelImageSize = ModelOption(imageSize, m => m.ImageSize), modelChannels = ModelOption(channels, m => m.Channels);
+
+            var dataArgument = saved is not null && !IsGiven(parse, data) ? saved.Dataset.DataPath ?? saved.Dataset.Source : parse.GetValue(data)!;
+            var dataFormat = saved is not null && !IsGiven(parse, format) && Enum.TryParse<DatasetFormat>(saved.Dataset.Format, out var savedFormat) ? savedFormat : parse.GetValue(format);
+            if (dataFormat == DatasetFormat.Auto) dataFormat = DatasetLoader.Detect(dataArgument);
+            var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
+            var splits = SharedOptions.LoadData(dataArgument, dataFormat, parse.GetValue(skipCorrupt), modelImageSize, modelChannels, options.Seed);
+            var model = new DcganConfig
+            {
+                ImageSize = modelImageSize, Channels = modelChannels,
+                Nz = ModelOption(nz, m => m.Nz), Ngf = ModelOption(ngf, m => m.Ngf), Ndf = ModelOption(ndf, m => m.Ndf),
+                NumClasses = classifies ? splits.Train.ClassNames.Count : 0,
+            }.Validate();
+            if (saved is not null && saved.Model != model)
+                throw new ArgumentException($"--resume: {run.Root} was trained as {CheckpointStore.Describe(saved.Model)}, not {CheckpointStore.Describe(model)}; leave out the model options that differ to resume it");
+            var start = new RunStartOptions
+            {
+                DataPath = dataFormat == DatasetFormat.Builtin ? BuiltinShapes.Name : Path.GetFullPath(dataArgument),
+                DataFormat = dataFormat.ToString(),
+                AllowDifferentData = parse.GetValue(allowDifferentData),
+                Notice = m => Console.Error.WriteLine($"warning: {m}"),
+            };
+            // The run folder is this process's until the command ends (training, test accuracy and export).
+            using var runLock = RunLock.Acquire(run);
             AnsiConsole.MarkupLineInterpolated($"Training a {modeName switch { "dcgan" => "DCGAN", "supervised" => $"supervised-only discriminator on {options.LabelsPerClass} labels per class", _ => $"semi-supervised GAN with {options.LabelsPerClass} labels per class" }} ({CheckpointStore.Describe(model)}) on {splits.Train.Count} images from {splits.Train.Source} on {torchDevice}, into {run.Root}");
 
-            var result = await Task.Run(() => ConsoleProgress.Train(run, splits.Train, model, options, torchDevice, isResume, cancellation), CancellationToken.None);
+            var result = await Task.Run(() => ConsoleProgress.Train(run, splits.Train, model, options, torchDevice, isResume, cancellation, start: start), CancellationToken.None);
             if (result.Interrupted)
             {
-                AnsiConsole.MarkupLineInterpolated($"[yellow]Interrupted at step {result.Step}/{result.TotalSteps}; checkpoint {result.LatestCheckpoint}. Run the same command with --resume to continue.[/]");
+                if (result.LatestCheckpoint is null)
+                    AnsiConsole.MarkupLineInterpolated($"[yellow]Interrupted before the first step; nothing was saved. Run the same command with --resume to start it again from step 0.[/]");
+                else
+                    AnsiConsole.MarkupLineInterpolated($"[yellow]Interrupted at step {result.Step}/{result.TotalSteps}; checkpoint {result.LatestCheckpoint}. Run the same command with --resume to continue.[/]");
                 return CliApp.InterruptedExitCode;
             }
             AnsiConsole.MarkupLineInterpolated($"Done: {result.Step} steps in {result.Elapsed:hh\\:mm\\:ss}, {result.ImagesPerSecond:F0} images/s. Samples in {run.SamplesPath}");
