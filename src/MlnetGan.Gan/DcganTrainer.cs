@@ -113,7 +113,7 @@ public sealed class DcganTrainer
                 {
                     Tensor Real() => TensorImages.ToModelRange(images.index_select(0, permutation.narrow(0, stepInEpoch * options.BatchSize, options.BatchSize)));
                     Tensor StepNoise() => Noise(options.Seed, NoiseStream, step, options.BatchSize, model.Nz, device);
-                    if (labelled is null) losses = TrainStep(generator, discriminator, optimizerG, optimizerD, Real(), StepNoise());
+                    if (labelled is null) losses = TrainStep(generator, discriminator, optimizerG, optimizerD, Real(), StepNoise(), options.RealLabel);
                     else
                     {
                         // The supervised-only baseline needs neither the unlabelled batch nor noise (both are per-step streams, so skipping them shifts nothing).
@@ -170,18 +170,21 @@ public sealed class DcganTrainer
 
     /// <summary>
     /// One DCGAN step on a real batch (already in [-1, 1]) and a noise batch: the D update, then the G update.
-    /// Exposed so that the benchmark's bare loop and the trainer run the same arithmetic.
+    /// Exposed so that the benchmark's bare loop and the trainer run the same arithmetic. <paramref name="realLabel"/> is D's
+    /// target for real images (below 1: one-sided label smoothing); G's target stays 1.
     /// </summary>
-    public static StepLosses TrainStep(DcganGenerator generator, DcganDiscriminator discriminator, OptimizerHelper optimizerG, OptimizerHelper optimizerD, Tensor real, Tensor noise)
+    public static StepLosses TrainStep(DcganGenerator generator, DcganDiscriminator discriminator, OptimizerHelper optimizerG, OptimizerHelper optimizerD, Tensor real, Tensor noise,
+        double realLabel = 1.0)
     {
         using var scope = NewDisposeScope();
         long n = real.shape[0];
         var ones = torch.ones(n, 1, device: real.device);
+        var realTargets = realLabel == 1.0 ? ones : torch.full(n, 1, realLabel, device: real.device);
         var zeros = torch.zeros(n, 1, device: real.device);
 
         optimizerD.zero_grad();
         var realLogits = discriminator.forward(real);
-        var lossReal = nn.functional.binary_cross_entropy_with_logits(realLogits, ones);
+        var lossReal = nn.functional.binary_cross_entropy_with_logits(realLogits, realTargets);
         lossReal.backward();
         var fake = generator.forward(noise);
         var fakeLogits = discriminator.forward(fake.detach());
