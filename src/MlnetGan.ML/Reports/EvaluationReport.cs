@@ -25,7 +25,14 @@ public static class EvaluationReport
         var plot = AccuracyPlot(result);
         AtomicFile.WriteAllBytes(Path.Combine(directory, PlotFile), ChartStyle.Png(plot));
         AtomicFile.WriteAllText(Path.Combine(directory, PlotSvgFile), ChartStyle.Svg(plot));
+        foreach (var (set, matrix) in result.ConfusionMatrices)
+            AtomicFile.WriteAllBytes(Path.Combine(directory, ConfusionFile(set)),
+                ChartStyle.Png(ClassCharts.ConfusionHeatmap($"Confusion matrix: {set}", matrix, result.ClassNames), 760, 640));
     }
+
+    /// <summary>File name of the confusion heatmap of feature set <paramref name="set"/>: <c>confusion-trained-d.png</c>, ...</summary>
+    public static string ConfusionFile(string set) =>
+        "confusion-" + string.Concat(set.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')) + ".png";
 
     /// <summary>Rows of the generated-samples table: real test images and generated images as the judge sees them.</summary>
     public static IReadOnlyList<IReadOnlyList<string>> SampleQualityRows(SampleQuality q) =>
@@ -95,6 +102,8 @@ public static class EvaluationReport
             sb.AppendLine("| | " + string.Join(" | ", result.ClassNames) + " |");
             sb.AppendLine("| --- | " + string.Join(" | ", result.ClassNames.Select(_ => "---")) + " |");
             for (int i = 0; i < matrix.Length; i++) sb.AppendLine($"| {result.ClassNames[i]} | " + string.Join(" | ", matrix[i]) + " |");
+            sb.AppendLine();
+            sb.AppendLine($"![confusion matrix, {set}]({ConfusionFile(set)})");
         }
         return sb.ToString();
     }

@@ -73,7 +73,8 @@ public static class LineChart
             model.Annotations.Add(new LineAnnotation
             {
                 Type = LineAnnotationType.Horizontal, Y = reference.Y, Text = reference.Label, Color = OxyColors.Gray,
-                LineStyle = LineStyle.Dash, StrokeThickness = 1.5, TextColor = OxyColors.DimGray, TextHorizontalAlignment = HorizontalAlignment.Left,
+                LineStyle = LineStyle.Dash, StrokeThickness = 1.5, TextColor = OxyColors.DimGray,
+                TextLinePosition = 0.01, TextHorizontalAlignment = HorizontalAlignment.Left, TextVerticalAlignment = VerticalAlignment.Bottom,
             });
         return model;
     }
