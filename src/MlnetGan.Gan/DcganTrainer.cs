@@ -24,7 +24,7 @@ public sealed class DcganTrainer
 
     /// <summary>
     /// Trains (or, when <paramref name="run"/> holds a checkpoint and <paramref name="resume"/> is set, continues) on
-    /// <paramref name="dataset"/> and writes config, metrics, sample grids and checkpoints into <paramref name="run"/>.
+    /// <paramref name="dataset"/> and writes config, metrics, TensorBoard events, sample grids and checkpoints into <paramref name="run"/>.
     /// Cancelling <paramref name="cancellation"/> writes a checkpoint and returns with <see cref="TrainingResult.Interrupted"/>.
     /// </summary>
     public static TrainingResult Train(ImageDataset dataset, RunFolder run, DcganConfig model, TrainingOptions options, Device device,
@@ -69,6 +69,8 @@ public sealed class DcganTrainer
         }
         var metrics = new MetricsLog(run.MetricsPath);
         metrics.TruncateAfter(startStep);
+        TensorBoardLog.TruncateAfter(run.TensorBoardPath, startStep);
+        var tensorBoard = new TensorBoardLog(run.TensorBoardPath);
 
         long stepsPerEpoch = dataset.Count / options.BatchSize;
         long totalSteps = stepsPerEpoch * options.Epochs;
@@ -138,14 +140,21 @@ public sealed class DcganTrainer
                 if (step % options.MetricsEvery == 0 || step == totalSteps)
                 {
                     double rate = inInterval * (double)options.BatchSize / Math.Max(intervalClock.Elapsed.TotalSeconds, 1e-9);
-                    metrics.Append(new MetricsRow(step, epoch + 1, sums[0] / inInterval, sums[1] / inInterval, sums[2] / inInterval, sums[3] / inInterval, sums[4] / inInterval, rate));
+                    var row = new MetricsRow(step, epoch + 1, sums[0] / inInterval, sums[1] / inInterval, sums[2] / inInterval, sums[3] / inInterval, sums[4] / inInterval, rate);
+                    metrics.Append(row);
+                    tensorBoard.Append(row);
                     Array.Clear(sums);
                     inInterval = 0;
                     intervalClock.Restart();
                 }
 
                 bool epochEnd = step % stepsPerEpoch == 0;
-                if (epochEnd && !options.SupervisedOnly) WriteSamples(generator, fixedNoise, run.SamplePath((int)(step / stepsPerEpoch)), model);
+                if (epochEnd && !options.SupervisedOnly)
+                {
+                    var samples = run.SamplePath((int)(step / stepsPerEpoch));
+                    WriteSamples(generator, fixedNoise, samples, model);
+                    tensorBoard.AppendImage(samples, step);
+                }
                 if (epochEnd || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0))
                     latestCheckpoint = SaveCheckpoint();
             }
