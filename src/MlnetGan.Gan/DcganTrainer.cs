@@ -40,7 +40,7 @@ public sealed class DcganTrainer
 
     /// <summary>
     /// Trains (or, when <paramref name="run"/> holds a checkpoint and <paramref name="resume"/> is set, continues) on
-    /// <paramref name="dataset"/> and writes config, metrics, sample grids and checkpoints into <paramref name="run"/>,
+    /// <paramref name="dataset"/> and writes config, metrics, TensorBoard events, sample grids and checkpoints into <paramref name="run"/>,
     /// holding the run's <see cref="RunLock"/> throughout. Resuming takes the newest checkpoint that passes its integrity
     /// check and refuses a dataset other than the run's unless <paramref name="start"/> allows it.
     /// Cancelling <paramref name="cancellation"/> writes a checkpoint and returns with <see cref="TrainingResult.Interrupted"/>.
@@ -94,6 +94,8 @@ public sealed class DcganTrainer
         }
         var metrics = new MetricsLog(run.MetricsPath);
         metrics.TruncateAfter(startStep);
+        TensorBoardLog.TruncateAfter(run.TensorBoardPath, startStep);
+        var tensorBoard = new TensorBoardLog(run.TensorBoardPath);
 
         long stepsPerEpoch = dataset.Count / options.BatchSize;
         long totalSteps = stepsPerEpoch * options.Epochs;
@@ -138,7 +140,7 @@ public sealed class DcganTrainer
                 {
                     Tensor Real() => TensorImages.ToModelRange(images.index_select(0, permutation.narrow(0, stepInEpoch * options.BatchSize, options.BatchSize)));
                     Tensor StepNoise() => Noise(options.Seed, NoiseStream, step, options.BatchSize, model.Nz, device);
-                    if (labelled is null) losses = TrainStep(generator, discriminator, optimizerG, optimizerD, Real(), StepNoise());
+                    if (labelled is null) losses = TrainStep(generator, discriminator, optimizerG, optimizerD, Real(), StepNoise(), options.RealLabel);
                     else
                     {
                         // The supervised-only baseline needs neither the unlabelled batch nor noise (both are per-step streams, so skipping them shifts nothing).
@@ -161,14 +163,21 @@ public sealed class DcganTrainer
                 if (step % options.MetricsEvery == 0 || step == totalSteps)
                 {
                     double rate = inInterval * (double)options.BatchSize / Math.Max(intervalClock.Elapsed.TotalSeconds, 1e-9);
-                    metrics.Append(new MetricsRow(step, epoch + 1, sums[0] / inInterval, sums[1] / inInterval, sums[2] / inInterval, sums[3] / inInterval, sums[4] / inInterval, rate));
+                    var row = new MetricsRow(step, epoch + 1, sums[0] / inInterval, sums[1] / inInterval, sums[2] / inInterval, sums[3] / inInterval, sums[4] / inInterval, rate);
+                    metrics.Append(row);
+                    tensorBoard.Append(row);
                     Array.Clear(sums);
                     inInterval = 0;
                     intervalClock.Restart();
                 }
 
                 bool epochEnd = step % stepsPerEpoch == 0;
-                if (epochEnd && !options.SupervisedOnly) WriteSamples(generator, fixedNoise, run.SamplePath((int)(step / stepsPerEpoch)), model);
+                if (epochEnd && !options.SupervisedOnly)
+                {
+                    var samples = run.SamplePath((int)(step / stepsPerEpoch));
+                    WriteSamples(generator, fixedNoise, samples, model);
+                    tensorBoard.AppendImage(samples, step);
+                }
                 if (epochEnd || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0))
                     SaveCheckpoint();
             }
@@ -199,18 +208,21 @@ public sealed class DcganTrainer
 
     /// <summary>
     /// One DCGAN step on a real batch (already in [-1, 1]) and a noise batch: the D update, then the G update.
-    /// Exposed so that the benchmark's bare loop and the trainer run the same arithmetic.
+    /// Exposed so that the benchmark's bare loop and the trainer run the same arithmetic. <paramref name="realLabel"/> is D's
+    /// target for real images (below 1: one-sided label smoothing); G's target stays 1.
     /// </summary>
-    public static StepLosses TrainStep(DcganGenerator generator, DcganDiscriminator discriminator, OptimizerHelper optimizerG, OptimizerHelper optimizerD, Tensor real, Tensor noise)
+    public static StepLosses TrainStep(DcganGenerator generator, DcganDiscriminator discriminator, OptimizerHelper optimizerG, OptimizerHelper optimizerD, Tensor real, Tensor noise,
+        double realLabel = 1.0)
     {
         using var scope = NewDisposeScope();
         long n = real.shape[0];
         var ones = torch.ones(n, 1, device: real.device);
+        var realTargets = realLabel == 1.0 ? ones : torch.full(n, 1, realLabel, device: real.device);
         var zeros = torch.zeros(n, 1, device: real.device);
 
         optimizerD.zero_grad();
         var realLogits = discriminator.forward(real);
-        var lossReal = nn.functional.binary_cross_entropy_with_logits(realLogits, ones);
+        var lossReal = nn.functional.binary_cross_entropy_with_logits(realLogits, realTargets);
         lossReal.backward();
         var fake = generator.forward(noise);
         var fakeLogits = discriminator.forward(fake.detach());

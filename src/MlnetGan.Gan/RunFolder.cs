@@ -53,6 +53,9 @@ public sealed class RunFolder
     public string TestAccuracyPath => Path.Combine(Root, "test-accuracy.json");
     public string SamplesPath => Path.Combine(Root, "samples");
 
+    /// <summary>The TensorBoard event files (<c>tensorboard --logdir</c> this folder or any folder above it).</summary>
+    public string TensorBoardPath => Path.Combine(Root, "tensorboard");
+
     /// <summary>The sample grid of epoch <paramref name="epoch"/> (1-based).</summary>
     public string SamplePath(int epoch) => Path.Combine(SamplesPath, $"epoch-{epoch:D3}.png");
 

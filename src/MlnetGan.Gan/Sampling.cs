@@ -25,6 +25,29 @@ public static class Sampling
     }
 
     /// <summary>
+    /// <paramref name="count"/> samples G(z), z ~ N(0, 1) from <paramref name="seed"/>, as an unlabelled dataset with
+    /// <paramref name="classNames"/> (for judging them with a classifier of the real classes). G runs in training mode on
+    /// batches of <paramref name="batchSize"/>, as it did in training.
+    /// </summary>
+    public static ImageDataset SampleDataset(DcganGenerator generator, int count, long seed, int batchSize, IReadOnlyList<string> classNames)
+    {
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be positive");
+        var c = generator.Config;
+        int length = c.Channels * c.ImageSize * c.ImageSize;
+        var pixels = new byte[(long)count * length];
+        using var noGrad = no_grad();
+        generator.train();
+        for (int start = 0, batch = 0; start < count; start += batchSize, batch++)
+        {
+            using var scope = NewDisposeScope();
+            int n = Math.Min(batchSize, count - start);
+            var images = generator.forward(DcganTrainer.Noise(seed, 12, batch, n, c.Nz, CPU));
+            TensorImages.ToBytes(images).CopyTo(pixels, (long)start * length);
+        }
+        return new ImageDataset(pixels, Enumerable.Repeat(ImageDataset.Unlabeled, count).ToArray(), c.Channels, c.ImageSize, c.ImageSize, classNames, "generated");
+    }
+
+    /// <summary>
     /// PNG bytes of <paramref name="rows"/> interpolation strips: each walks linearly from one random z to another in
     /// <paramref name="steps"/> images, showing how the generated image changes smoothly (the DCGAN paper's section 6.1).
     /// </summary>

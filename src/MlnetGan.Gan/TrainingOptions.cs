@@ -30,6 +30,12 @@ public sealed record TrainingOptions
     /// </summary>
     public int LearningRateDecayEpochs { get; init; }
 
+    /// <summary>
+    /// DCGAN mode: the target of real images in the discriminator's loss. 1 is the DCGAN paper's; 0.9 is one-sided label
+    /// smoothing (Salimans et al. 2016), which keeps D from growing over-confident on real images (fake targets stay 0).
+    /// </summary>
+    public double RealLabel { get; init; } = 1.0;
+
     /// <summary>Adam beta1.</summary>
     public double Beta1 { get; init; } = 0.5;
 
@@ -96,6 +102,7 @@ public sealed record TrainingOptions
         if (!(LearningRate > 0)) throw new ArgumentException($"learning rate must be positive, not {LearningRate}");
         if (LearningRateDecayEpochs < 0 || LearningRateDecayEpochs > Epochs)
             throw new ArgumentException($"learning-rate decay epochs (--lr-decay-epochs) must lie between 0 and the {Epochs} epochs, not {LearningRateDecayEpochs}");
+        if (!(RealLabel is > 0.5 and <= 1)) throw new ArgumentException($"the real label (--real-label) must lie in (0.5, 1], not {RealLabel}");
         if (Beta1 is < 0 or >= 1 || Beta2 is < 0 or >= 1) throw new ArgumentException("Adam betas must lie in [0, 1)");
         if (MetricsEvery < 1) throw new ArgumentException($"metrics interval must be at least 1, not {MetricsEvery}");
         if (CheckpointEvery < 0) throw new ArgumentException($"checkpoint interval must not be negative, not {CheckpointEvery}");

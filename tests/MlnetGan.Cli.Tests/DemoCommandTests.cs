@@ -38,6 +38,25 @@ public class DemoCommandTests
             Assert.Contains($"<td>{cell}</td>", html);
             foreach (var a in accuracies) Assert.Contains($"<td>{(100 * a).ToString("F1", CultureInfo.InvariantCulture)}</td>", html);
         }
+        // The generated samples, judged by a classifier of the real images, in all three outputs.
+        var quality = json.RootElement.GetProperty("result").GetProperty("generatedSamples");
+        Assert.Equal(100, quality.GetProperty("generatedCount").GetInt32());
+        Assert.Equal(100, quality.GetProperty("generatedHistogram").EnumerateArray().Sum(c => c.GetInt32()));
+        double confidence = quality.GetProperty("generatedConfidence").GetDouble(), spread = quality.GetProperty("generatedEntropyBits").GetDouble();
+        Assert.InRange(confidence, 0.1, 1.0);
+        Assert.InRange(spread, 0, Math.Log2(10) + 1e-9);
+        var spreadCell = spread.ToString("F2", CultureInfo.InvariantCulture) + " of 3.32 bits";
+        Assert.Contains(spreadCell, markdown);
+        Assert.Contains($"<td>{spreadCell}</td>", html);
+        Assert.Contains("Generated samples, judged by a classifier of real images", html);
+        Assert.Contains("Real: the first 64 training images", html);
+        Assert.Contains("Generated: G(z) after epoch 1 (the last)", html);
+        Assert.Single(Regex.Matches(html, "images/s"));
+        Assert.True(File.Exists(Path.Combine(report, "accuracy.svg")));
+        Assert.True(File.Exists(Path.Combine(report, "confusion-trained-d.png")));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(run, "tensorboard"), "events.out.tfevents.*"));
+        Assert.Contains("Generated samples, judged by a classifier of real images: confidence", result.Output.Replace("\n", " "));
+
         var sources = Regex.Matches(html, "src=\"([^\"]*)\"").Select(m => m.Groups[1].Value).ToList();
         Assert.True(sources.Count >= 4, $"only {sources.Count} images");
         Assert.All(sources, s => Assert.StartsWith("data:image/png;base64,", s));

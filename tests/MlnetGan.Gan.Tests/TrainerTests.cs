@@ -30,6 +30,48 @@ public class TrainerTests
         Assert.True(File.Exists(run.ConfigPath));
     }
 
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(1.01)]
+    [InlineData(double.NaN)]
+    public void RealLabelOutsideHalfToOneIsNamed(double realLabel)
+    {
+        var error = Assert.Throws<ArgumentException>(() => (Options(1) with { RealLabel = realLabel }).Validate());
+        Assert.Contains("--real-label", error.Message);
+    }
+
+    [Fact]
+    public void LabelSmoothingMovesOnlyTheRealTarget()
+    {
+        // The same weights, batch and noise: D's loss on real images with target 0.9 exceeds the loss with target 1 by
+        // exactly the mean of 0.1 * logit (BCE(l, t) = softplus(l) - t * l); G's loss, computed after D's update, differs.
+        var real = TensorImages.ToModelRange(TensorImages.DatasetTensor(Shapes(32), CPU));
+        var noise = DcganTrainer.Noise(1, 1, 0, 32, Small.Nz, CPU);
+        (DcganTrainer.StepLosses Losses, double MeanRealLogit) Step(double realLabel)
+        {
+            using var g = new DcganGenerator(Small);
+            using var d = new DcganDiscriminator(Small);
+            using (var init = new Generator(5, CPU))
+            {
+                WeightInit.Apply(g, init);
+                WeightInit.Apply(d, init);
+            }
+            double logit;
+            using (no_grad()) logit = d.forward(real).mean().item<float>();
+            using var optG = optim.Adam(g.parameters(), 2e-4, 0.5, 0.999);
+            using var optD = optim.Adam(d.parameters(), 2e-4, 0.5, 0.999);
+            return (DcganTrainer.TrainStep(g, d, optG, optD, real, noise, realLabel), logit);
+        }
+
+        var (plain, logit) = Step(1.0);
+        var (smoothed, _) = Step(0.9);
+
+        Assert.True(Math.Abs(logit) > 0.05, $"mean real logit {logit} too small to tell the targets apart");
+        Assert.Equal(plain.LossD + 0.1 * logit, smoothed.LossD, 4);
+        Assert.Equal(plain.DReal, smoothed.DReal, 6);
+        Assert.NotEqual(plain.LossG, smoothed.LossG);
+    }
+
     [Fact]
     public void ResumeAfterInterruptionMidEpochIsBitIdentical()
     {

@@ -56,8 +56,12 @@ internal static class EvaluateCommand
         return Evaluate(modelPath, splits, baselines, options, outputDirectory, device);
     }
 
-    /// <summary>Evaluates on splits already loaded (the demo sizes the built-in dataset itself).</summary>
-    public static EvaluationResult Evaluate(string modelPath, DatasetSplits splits, IReadOnlyList<string> baselines, EvaluationOptions options, string outputDirectory, OnnxDevice device)
+    /// <summary>
+    /// Evaluates on splits already loaded (the demo sizes the built-in dataset itself). With <paramref name="generated"/>,
+    /// a classifier on the trained D's features of the real images also judges those generated images (<see cref="SampleQuality"/>).
+    /// </summary>
+    public static EvaluationResult Evaluate(string modelPath, DatasetSplits splits, IReadOnlyList<string> baselines, EvaluationOptions options, string outputDirectory, OnnxDevice device,
+        ImageDataset? generated = null)
     {
         var info = DcganModelInfo.Read(modelPath);
         var test = splits.Test ?? throw new DatasetException(splits.Train.Source, "has no test split; the evaluation scores on the official test images");
@@ -66,6 +70,13 @@ internal static class EvaluateCommand
         {
             ["trained D"] = (Featurize(ml, modelPath, splits.Train, "trained D, train split", device), Featurize(ml, modelPath, test, "trained D, test split", device)),
         };
+        SampleQuality? quality = null;
+        if (generated is not null)
+        {
+            var (train, testFeatures) = sets["trained D"];
+            var generatedFeatures = Featurize(ml, modelPath, generated, "trained D, generated samples", device);
+            quality = SampleQuality.Measure(ml, train, testFeatures, generatedFeatures, splits.Train.ClassNames, "the trained D's features");
+        }
         if (baselines.Contains("untrained"))
         {
             var untrained = Path.Combine(Path.GetTempPath(), $"mlnetgan-untrained-{Guid.NewGuid():N}.onnx");
@@ -86,7 +97,7 @@ internal static class EvaluateCommand
         ConsoleProgress.Run("evaluating", report =>
         {
             var progress = new SynchronousProgress<string>(message => report(++done, total, message));
-            result = EvaluationProtocol.Run(ml, sets, splits.Train.ClassNames, options, progress);
+            result = EvaluationProtocol.Run(ml, sets, splits.Train.ClassNames, options, progress) with { GeneratedSamples = quality };
         });
         EvaluationReport.Write(result, outputDirectory, new Dictionary<string, string>
         {

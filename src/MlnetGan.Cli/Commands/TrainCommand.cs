@@ -37,13 +37,14 @@ internal static class TrainCommand
         OptionParsers.OneOf(generatorLoss, "feature-matching", "non-saturating");
         var inputNoise = new Option<double>("--d-input-noise") { Description = "Standard deviation of Gaussian noise added to the discriminator's input in training (Salimans et al.'s regularisation; 0: off).", DefaultValueFactory = _ => 0 };
         var dropout = new Option<double>("--d-dropout") { Description = "Dropout rate after each discriminator block in training (0: off).", DefaultValueFactory = _ => 0 };
+        var realLabel = new Option<double>("--real-label") { Description = "DCGAN: the discriminator's target for real images (1: the paper's; 0.9: one-sided label smoothing).", DefaultValueFactory = _ => 1.0 };
         var noExport = new Option<bool>("--no-export") { Description = $"Do not export the discriminator to <out>/{ExportCommand.DefaultFileName} at the end." };
         var bnStats = ExportCommand.BatchNormStats();
         var bnBatches = ExportCommand.BatchNormBatches();
 
         var command = new Command("train", "Train a DCGAN on unlabeled images (labels are ignored), or a semi-supervised GAN with a few labels per class.")
         {
-            data, format, skipCorrupt, output, imageSize, channels, nz, ngf, ndf, batchSize, epochs, learningRate, learningRateDecay, checkpointEvery, seed, device, fallback, resume, allowDifferentData, mode, labelsPerClass, generatorLoss, inputNoise, dropout, noExport, bnStats, bnBatches,
+            data, format, skipCorrupt, output, imageSize, channels, nz, ngf, ndf, batchSize, epochs, learningRate, learningRateDecay, checkpointEvery, seed, device, fallback, resume, allowDifferentData, mode, labelsPerClass, generatorLoss, inputNoise, dropout, realLabel, noExport, bnStats, bnBatches,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -63,6 +64,7 @@ internal static class TrainCommand
                 SupervisedOnly = modeName == "supervised",
                 GeneratorLoss = parse.GetValue(generatorLoss) == "non-saturating" ? GeneratorLossKind.NonSaturating : GeneratorLossKind.FeatureMatching,
                 DiscriminatorInputNoise = parse.GetValue(inputNoise), DiscriminatorDropout = parse.GetValue(dropout),
+                RealLabel = parse.GetValue(realLabel),
             }.Validate();
             if (saved is not null)
             {

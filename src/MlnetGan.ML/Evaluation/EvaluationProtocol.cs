@@ -63,7 +63,11 @@ public sealed record EvaluationResult(
     IReadOnlyDictionary<string, int> FeatureDimensions,
     int TrainCount,
     int TestCount,
-    double Seconds);
+    double Seconds)
+{
+    /// <summary>How a classifier trained on real images judges a trained generator's samples, when the evaluation was given some.</summary>
+    public SampleQuality? GeneratedSamples { get; init; }
+}
 
 /// <summary>
 /// The DCGAN paper's CIFAR-10 protocol: for each feature set (trained discriminator, baselines), standardised features
