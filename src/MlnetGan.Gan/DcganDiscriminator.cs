@@ -48,6 +48,13 @@ public sealed class DcganDiscriminator : nn.Module<Tensor, Tensor>
     /// <summary>The final 4x4 convolution to the logits.</summary>
     public Conv2d head;
 
+    /// <summary>
+    /// Loads libtorch through TorchSharp's own loader before the first native call. A module's constructor calls libtorch
+    /// directly, and where the loader has not run (a .NET Interactive kernel, whose probing paths do not hold the
+    /// native packages) that call cannot find the library.
+    /// </summary>
+    static DcganDiscriminator() => torch.InitializeDeviceType(DeviceType.CPU);
+
     /// <summary>Builds the layers for <paramref name="config"/>.</summary>
     public DcganDiscriminator(DcganConfig config) : base("discriminator")
     {

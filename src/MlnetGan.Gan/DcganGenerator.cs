@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -11,6 +12,13 @@ namespace MlnetGan.Gan;
 public sealed class DcganGenerator : nn.Module<Tensor, Tensor>
 {
     private readonly Sequential main;
+
+    /// <summary>
+    /// Loads libtorch through TorchSharp's own loader before the first native call. A module's constructor calls libtorch
+    /// directly, and where the loader has not run (a .NET Interactive kernel, whose probing paths do not hold the
+    /// native packages) that call cannot find the library.
+    /// </summary>
+    static DcganGenerator() => torch.InitializeDeviceType(DeviceType.CPU);
 
     /// <summary>Builds the layers for <paramref name="config"/> (weights are PyTorch's defaults until <see cref="WeightInit"/>).</summary>
     public DcganGenerator(DcganConfig config) : base("generator")
