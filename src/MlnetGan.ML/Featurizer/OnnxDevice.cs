@@ -20,3 +20,6 @@ public sealed record OnnxDevice(int? GpuDeviceId, bool FallbackToCpu)
         throw new ArgumentException($"device '{spec}' is not valid: use auto, cpu, cuda or cuda:N");
     }
 }
+
+/// <summary>The ONNX Runtime device asked for cannot be used (no CUDA provider or no GPU) and no fall back to the CPU was allowed.</summary>
+public sealed class OnnxDeviceException(string message, Exception? inner = null) : InvalidOperationException(message, inner);
