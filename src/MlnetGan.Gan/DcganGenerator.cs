@@ -39,7 +39,17 @@ public sealed class DcganGenerator : nn.Module<Tensor, Tensor>
     public DcganConfig Config { get; }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor z) => main.forward(z);
+    public override Tensor forward(Tensor z)
+    {
+        // The first layer, a 4x4 transposed convolution of the 1x1 latent map, is a matrix product:
+        // z [N, nz] times weight [nz, C*16] -> [N, C, 4, 4]. Computed so, because libtorch 2.10's oneDNN computes this
+        // transposed convolution wrongly on some CPUs (AMD family 26; BENCHMARKS.md).
+        var first = (ConvTranspose2d)main[0];
+        var weight = first.weight!;
+        var x = z.flatten(1).matmul(weight.flatten(1)).view(z.shape[0], weight.shape[1], 4, 4); // state size: (ngf * 2^k) x 4 x 4
+        for (int i = 1; i < main.Count; i++) x = ((nn.Module<Tensor, Tensor>)main[i]).forward(x);
+        return x;
+    }
 
     private static void Add(List<(string, nn.Module<Tensor, Tensor>)> layers, nn.Module<Tensor, Tensor> layer) =>
         layers.Add((layers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), layer));

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MlnetGan.Gan.Tests;
@@ -24,6 +25,53 @@ public class ModelTests
         Assert.Equal([5L, 1], logits.shape);
         Assert.Equal([5L, config.FeatureLength], features.shape);
         Assert.InRange(images.abs().max().item<float>(), 0f, 1f);
+    }
+
+    /// <summary>
+    /// G's forward pass and every gradient of a G -> D pass in float32 equal the same network computed in float64, on
+    /// this machine's default thread count. Float64 convolutions do not go through oneDNN, so this catches a CPU on which
+    /// libtorch's float32 kernels compute wrong values (libtorch 2.10 on AMD family 26 gets a 4x4 convolution's input
+    /// gradient and the first transposed convolution wrong unless those layers are matrix products).
+    /// </summary>
+    [Theory]
+    [InlineData(32, 0)]
+    [InlineData(32, 10)]
+    [InlineData(64, 0)]
+    public void Float32ForwardAndGradientsMatchAFloat64Reference(int size, int numClasses)
+    {
+        var config = new DcganConfig { ImageSize = size, Ngf = 16, Ndf = 16, Nz = 32, NumClasses = numClasses };
+        using var g = new DcganGenerator(config);
+        using var d = new DcganDiscriminator(config);
+        using (var generator = new Generator(7, CPU)) { WeightInit.Apply(g, generator); WeightInit.Apply(d, generator); }
+        using var scope = NewDisposeScope();
+        var z = randn(32, config.Nz, 1, 1, generator: new Generator(8, CPU));
+        var upstream = randn(32, config.HeadOutputs, generator: new Generator(9, CPU));
+
+        (Tensor Images, Tensor Logits, Tensor[] Gradients) Pass(ScalarType type)
+        {
+            g.to(type);
+            d.to(type);
+            g.zero_grad();
+            d.zero_grad();
+            var images = g.forward(z.to(type));
+            var logits = d.forward(images);
+            (logits * upstream.to(type)).sum().backward();
+            var gradients = g.parameters().Concat(d.parameters()).Select(p => p.grad!.to(ScalarType.Float64)).ToArray();
+            return (images.detach().to(ScalarType.Float64), logits.detach().to(ScalarType.Float64), gradients);
+        }
+
+        var single = Pass(ScalarType.Float32);
+        var reference = Pass(ScalarType.Float64);
+        var names = g.named_parameters().Select(p => "G." + p.name).Concat(d.named_parameters().Select(p => "D." + p.name)).ToArray();
+        AssertClose("G(z)", single.Images, reference.Images, 1e-4);
+        AssertClose("D(G(z))", single.Logits, reference.Logits, 1e-4);
+        for (int i = 0; i < names.Length; i++) AssertClose($"gradient of {names[i]}", single.Gradients[i], reference.Gradients[i], 1e-3);
+    }
+
+    private static void AssertClose(string what, Tensor actual, Tensor expected, double relativeTolerance)
+    {
+        double error = (actual - expected).abs().max().item<double>() / Math.Max(expected.abs().max().item<double>(), 1e-12);
+        Assert.True(error < relativeTolerance, $"{what}: relative error {error:E2} against float64 (threads: {get_num_threads()})");
     }
 
     [Fact]
