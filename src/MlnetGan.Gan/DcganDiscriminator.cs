@@ -106,8 +106,8 @@ public sealed class DcganDiscriminator : nn.Module<Tensor, Tensor>
                 x = x * Random(x, normal: false).ge_(Regularization.Dropout).div_(1 - Regularization.Dropout);
         }
         // The head is a 4x4 valid convolution over the last 4x4 map: one output per class, i.e. a matrix product.
-        // Computed as one (x [N, C*16] times weight [K, C*16]^T), because libtorch 2.10's oneDNN computes the input
-        // gradient of this convolution wrongly on some CPUs (AMD family 26; BENCHMARKS.md).
+        // Computed as one (x [N, C*16] times weight [K, C*16]^T), because libtorch 2.10's float32 CPU kernels compute the input
+        // gradient of this convolution wrongly on some CPUs (seen on AMD family 26; BENCHMARKS.md).
         return (nn.functional.linear(x.flatten(1), head.weight!.flatten(1)), activations);
     }
 

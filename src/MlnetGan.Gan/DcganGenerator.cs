@@ -42,8 +42,8 @@ public sealed class DcganGenerator : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor z)
     {
         // The first layer, a 4x4 transposed convolution of the 1x1 latent map, is a matrix product:
-        // z [N, nz] times weight [nz, C*16] -> [N, C, 4, 4]. Computed so, because libtorch 2.10's oneDNN computes this
-        // transposed convolution wrongly on some CPUs (AMD family 26; BENCHMARKS.md).
+        // z [N, nz] times weight [nz, C*16] -> [N, C, 4, 4]. Computed so, because libtorch 2.10's float32 CPU kernels compute this
+        // transposed convolution wrongly on some CPUs (seen on AMD family 26; BENCHMARKS.md).
         var first = (ConvTranspose2d)main[0];
         var weight = first.weight!;
         var x = z.flatten(1).matmul(weight.flatten(1)).view(z.shape[0], weight.shape[1], 4, 4); // state size: (ngf * 2^k) x 4 x 4

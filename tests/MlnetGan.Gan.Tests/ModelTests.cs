@@ -29,7 +29,7 @@ public class ModelTests
 
     /// <summary>
     /// G's forward pass and every gradient of a G -> D pass in float32 equal the same network computed in float64, on
-    /// this machine's default thread count. Float64 convolutions do not go through oneDNN, so this catches a CPU on which
+    /// this machine's default thread count. Float64 convolutions take other kernels than float32 ones, so this catches a CPU on which
     /// libtorch's float32 kernels compute wrong values (libtorch 2.10 on AMD family 26 gets a 4x4 convolution's input
     /// gradient and the first transposed convolution wrong unless those layers are matrix products).
     /// </summary>
