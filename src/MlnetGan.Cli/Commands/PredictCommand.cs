@@ -14,8 +14,6 @@ namespace MlnetGan.Cli.Commands;
 /// </summary>
 internal static class PredictCommand
 {
-    private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg" };
-
     public static Command Create()
     {
         var pipeline = new Option<string>("--pipeline") { Description = "A saved ML.NET pipeline (.zip) whose input has a text column ImagePath.", Required = true };
@@ -45,13 +43,20 @@ internal static class PredictCommand
         return command;
     }
 
+    /// <summary>
+    /// The image files to predict: <paramref name="source"/> itself, or the images under it (symbolic links to folders are
+    /// not followed, so each file is listed once). Each must decode completely within the size limits, so a bad file is
+    /// named here rather than failing deep inside the pipeline.
+    /// </summary>
     private static List<string> ImageFiles(string source)
     {
-        if (File.Exists(source)) return [Path.GetFullPath(source)];
-        if (!Directory.Exists(source)) throw new DatasetException(source, "not found");
-        var files = Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Where(f => Extensions.Contains(Path.GetExtension(f)))
-            .Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
-        return files.Count > 0 ? files : throw new DatasetException(source, "holds no .png, .jpg or .jpeg images");
+        List<string> files;
+        if (File.Exists(source)) files = [Path.GetFullPath(source)];
+        else if (Directory.Exists(source)) files = [.. ImageFile.FindImages(source)];
+        else throw new DatasetException(source, "not found");
+        if (files.Count == 0) throw new DatasetException(source, "holds no .png, .jpg or .jpeg images");
+        foreach (var file in files) ImageFile.Check(file);
+        return files;
     }
 
     /// <summary>
