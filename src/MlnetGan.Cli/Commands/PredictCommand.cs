@@ -26,21 +26,33 @@ internal static class PredictCommand
             if (!File.Exists(zip)) throw new ArgumentException($"--pipeline {zip}: file not found");
             var files = ImageFiles(parse.GetRequiredValue(images));
             var ml = new MLContext(seed: 0);
-            ml.ComponentCatalog.RegisterDcganComponents();
-            ITransformer model;
-            DataViewSchema inputSchema;
-            try { model = ml.Model.Load(zip, out inputSchema); }
-            catch (Exception e) when (e is InvalidOperationException or FormatException or InvalidDataException)
-            {
-                throw new ArgumentException($"--pipeline {zip}: not a loadable ML.NET model ({e.Message})", e);
-            }
-            var predictions = model.Transform(Inputs(ml, inputSchema, files, zip));
+            var csv = Predict(ml, zip, files);
             var path = Path.GetFullPath(parse.GetRequiredValue(output));
-            AtomicFile.WriteAllText(path, Csv(predictions));
+            AtomicFile.WriteAllText(path, csv);
             Console.WriteLine($"Wrote predictions for {files.Count} images to {path}");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Loads the saved pipeline <paramref name="zip"/> and returns the predictions CSV for <paramref name="files"/>. A zip
+    /// that ML.NET cannot load is an <see cref="ArgumentException"/> naming it.
+    /// </summary>
+    internal static string Predict(MLContext ml, string zip, List<string> files)
+    {
+        ml.ComponentCatalog.RegisterDcganComponents();
+        ITransformer model;
+        DataViewSchema inputSchema;
+        try { model = ml.Model.Load(zip, out inputSchema); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A damaged zip can fail anywhere in ML.NET's loader, often inside a component's constructor called by reflection.
+            var cause = e is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : e;
+            throw new ArgumentException($"--pipeline {zip}: not a loadable ML.NET model ({cause.Message.Split('\n')[0].Trim()})", e);
+        }
+        var predictions = model.Transform(Inputs(ml, inputSchema, files, zip));
+        return Csv(predictions);
     }
 
     /// <summary>
