@@ -103,7 +103,7 @@ internal sealed class InputFuzzer : IDisposable
         var name = error.GetType().Name;
         return documented.Any(t => t.IsInstanceOfType(error))
             ? (FuzzOutcome.Refused, name)
-            : (FuzzOutcome.UnexpectedException, $"{name}: {error.Message.Split('\n')[0]}{(error.InnerException is { } inner ? $" <- {inner.GetType().Name}: {inner.Message.Split('\n')[0]}" : "")}");
+            : (FuzzOutcome.UnexpectedException, $"{name}: {error.Message.Split('\n')[0]}{(error.InnerException is { } inner ? $" <- {inner.GetType().Name}: {inner.Message.Split('\n')[0]}" : "")} at {error.StackTrace?.Split('\n')[0].Trim()}");
     }
 
     /// <summary>A mutant of <paramref name="seed"/>: one or two mutations drawn from <paramref name="random"/>.</summary>

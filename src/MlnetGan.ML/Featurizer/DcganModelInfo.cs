@@ -85,15 +85,21 @@ public sealed record DcganModelInfo
         catch (OnnxRuntimeException e) { throw new DcganModelException($"{displayName}: not a valid ONNX model ({FirstLine(e.Message)})", e); }
         using (session)
         {
-            var metadata = session.ModelMetadata.CustomMetadataMap;
+            IReadOnlyDictionary<string, string> metadata;
+            // ONNX Runtime 1.31's ModelMetadata throws NullReferenceException on some malformed metadata_props (found by fuzzing).
+            try { metadata = session.ModelMetadata.CustomMetadataMap; }
+            catch (NullReferenceException e) { throw new DcganModelException($"{displayName}: its metadata cannot be read (malformed metadata_props)", e); }
             if (session.InputMetadata.Count != 1)
                 throw new DcganModelException($"{displayName}: has {session.InputMetadata.Count} inputs; a discriminator has one image input");
             var (inputName, input) = session.InputMetadata.First();
+            if (!IsFloatTensor(input)) throw new DcganModelException($"{displayName}: its input '{inputName}' is not a float tensor");
             var features = Lookup(metadata, "feature_output") ?? "features";
             if (!session.OutputMetadata.TryGetValue(features, out var featureOutput))
                 throw new DcganModelException($"{displayName}: has no '{features}' output (outputs: {string.Join(", ", session.OutputMetadata.Keys)}); was it exported by MlnetGan?");
             var scoreName = Lookup(metadata, "score_output") ?? (session.OutputMetadata.ContainsKey("score") ? "score" : session.OutputMetadata.ContainsKey("probabilities") ? "probabilities" : null);
             if (scoreName is not null && !session.OutputMetadata.ContainsKey(scoreName)) scoreName = null;
+            if (!IsFloatTensor(featureOutput)) throw new DcganModelException($"{displayName}: its '{features}' output is not a float tensor");
+            if (scoreName is not null && !IsFloatTensor(session.OutputMetadata[scoreName])) throw new DcganModelException($"{displayName}: its '{scoreName}' output is not a float tensor");
 
             int size = imageSize ?? ParseInt(Lookup(metadata, "image_size")) ?? FixedDim(input, 3) ?? FixedDim(input, 2)
                 ?? throw new DcganModelException($"{displayName}: carries no MlnetGan metadata and its input has no fixed size; pass the image size explicitly");
@@ -143,7 +149,9 @@ public sealed record DcganModelInfo
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
 
     private static int? FixedDim(NodeMetadata node, int index) =>
-        node.Dimensions.Length > index && node.Dimensions[index] > 0 ? node.Dimensions[index] : null;
+        node.IsTensor && node.Dimensions is { } dimensions && dimensions.Length > index && dimensions[index] > 0 ? dimensions[index] : null;
+
+    private static bool IsFloatTensor(NodeMetadata node) => node.IsTensor && node.ElementType == typeof(float) && node.Dimensions is not null;
 
     private static (float, float) ParseRange(string? value, string displayName)
     {
