@@ -68,5 +68,5 @@ public static class CliApp
 
     /// <summary>Errors caused by input, files or training that get one clear line instead of a stack trace.</summary>
     public static bool IsUserFacing(Exception e) =>
-        e is DatasetException or RunException or MlnetGan.ML.DcganModelException or TrainingDivergedException or ArgumentException or IOException or UnauthorizedAccessException;
+        e is DatasetException or RunException or MlnetGan.ML.DcganModelException or MlnetGan.ML.OnnxDeviceException or TrainingDivergedException or ArgumentException or IOException or UnauthorizedAccessException;
 }

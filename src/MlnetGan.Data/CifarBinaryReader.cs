@@ -45,7 +45,7 @@ public static class CifarBinaryReader
     /// <summary>Reads one batch file. Its length must be a whole, non-zero number of records and every label 0..9.</summary>
     public static ImageDataset ReadBatch(string path)
     {
-        if (!File.Exists(path)) throw new DatasetException(path, "file not found");
+        RegularFile.Require(path);
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
         catch (IOException e) { throw new DatasetException(path, $"cannot be read ({e.Message})", e); }

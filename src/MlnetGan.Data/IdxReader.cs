@@ -23,7 +23,7 @@ public static class IdxReader
     /// <summary>True when <paramref name="path"/> is a file that starts with an IDX magic number (after gunzip if gzipped).</summary>
     public static bool StartsWithIdxMagic(string path)
     {
-        if (!File.Exists(path)) return false;
+        if (!RegularFile.Is(path)) return false;
         try
         {
             using var stream = Open(path);
@@ -73,31 +73,45 @@ public static class IdxReader
     }
 
     /// <summary>Reads an IDX images file (magic 0x00000803).</summary>
-    public static (byte[] Pixels, int Count, int Rows, int Columns) ReadImages(string path)
+    public static (byte[] Pixels, int Count, int Rows, int Columns) ReadImages(string path) => WithFile(path, stream => ReadImages(stream, path));
+
+    /// <summary>
+    /// Reads IDX images from <paramref name="stream"/> (already decompressed); <paramref name="path"/> names it in errors.
+    /// The header is read first and checked against <see cref="ImageFile.MaxSide"/> and <see cref="ImageFile.MaxPixels"/>;
+    /// then exactly the bytes it promises are read, so a file that expands to more (a gzip bomb) is refused after at most
+    /// one byte beyond them.
+    /// </summary>
+    public static (byte[] Pixels, int Count, int Rows, int Columns) ReadImages(Stream stream, string path)
     {
-        var bytes = ReadAll(path);
-        int magic = ReadHeaderInt(bytes, 0, path);
+        Span<byte> header = stackalloc byte[16];
+        ReadHeader(stream, header, path);
+        int magic = BinaryPrimitives.ReadInt32BigEndian(header);
         if (magic != ImagesMagic)
             throw new DatasetException(path, $"wrong magic number 0x{magic:X8}; an IDX images file starts with 0x{ImagesMagic:X8}");
-        int count = ReadHeaderInt(bytes, 4, path), rows = ReadHeaderInt(bytes, 8, path), cols = ReadHeaderInt(bytes, 12, path);
+        int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]), rows = BinaryPrimitives.ReadInt32BigEndian(header[8..]), cols = BinaryPrimitives.ReadInt32BigEndian(header[12..]);
         if (count < 0 || rows <= 0 || cols <= 0) throw new DatasetException(path, $"invalid dimensions {count} x {rows} x {cols}");
-        long expected = 16 + (long)count * rows * cols;
-        if (bytes.LongLength != expected)
-            throw new DatasetException(path, $"length {bytes.LongLength} bytes does not match its header ({count} images of {rows}x{cols} need {expected}); truncated?");
-        return (bytes.AsSpan(16).ToArray(), count, rows, cols);
+        if (rows > ImageFile.MaxSide || cols > ImageFile.MaxSide || (long)rows * cols > ImageFile.MaxPixels)
+            throw new DatasetException(path, $"images of {cols}x{rows} exceed the limit of {ImageFile.MaxSide} pixels a side and {ImageFile.MaxPixels:N0} pixels");
+        long expected = (long)count * rows * cols;
+        if (expected > Array.MaxLength)
+            throw new DatasetException(path, $"its header promises {count} images of {rows}x{cols} ({expected:N0} bytes), more than one dataset can hold");
+        return (ReadBody(stream, expected, 16, path), count, rows, cols);
     }
 
     /// <summary>Reads an IDX labels file (magic 0x00000801).</summary>
-    public static int[] ReadLabels(string path)
+    public static int[] ReadLabels(string path) => WithFile(path, stream => ReadLabels(stream, path));
+
+    /// <summary>Reads IDX labels from <paramref name="stream"/> (already decompressed), reading no more than the header promises plus one byte.</summary>
+    public static int[] ReadLabels(Stream stream, string path)
     {
-        var bytes = ReadAll(path);
-        int magic = ReadHeaderInt(bytes, 0, path);
+        Span<byte> header = stackalloc byte[8];
+        ReadHeader(stream, header, path);
+        int magic = BinaryPrimitives.ReadInt32BigEndian(header);
         if (magic != LabelsMagic)
             throw new DatasetException(path, $"wrong magic number 0x{magic:X8}; an IDX labels file starts with 0x{LabelsMagic:X8}");
-        int count = ReadHeaderInt(bytes, 4, path);
-        if (count < 0 || bytes.LongLength != 8L + count)
-            throw new DatasetException(path, $"length {bytes.LongLength} bytes does not match its header ({count} labels need {8L + count}); truncated?");
-        return bytes.AsSpan(8).ToArray().Select(b => (int)b).ToArray();
+        int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
+        if (count < 0) throw new DatasetException(path, $"invalid label count {count}");
+        return ReadBody(stream, count, 8, path).Select(b => (int)b).ToArray();
     }
 
     /// <summary>Writes IDX images and labels files (gzip-compressed when the path ends in .gz); for tests and tools.</summary>
@@ -142,23 +156,44 @@ public static class IdxReader
         return read == 2 && head[0] == 0x1f && head[1] == 0x8b ? new GZipStream(file, CompressionMode.Decompress) : file;
     }
 
-    private static byte[] ReadAll(string path)
+    private static T WithFile<T>(string path, Func<Stream, T> read)
     {
-        if (!File.Exists(path)) throw new DatasetException(path, "file not found");
+        RegularFile.Require(path);
         try
         {
             using var stream = Open(path);
-            using var memory = new MemoryStream();
-            stream.CopyTo(memory);
-            return memory.ToArray();
+            return read(stream);
         }
         catch (InvalidDataException e) { throw new DatasetException(path, $"corrupt gzip data ({e.Message})", e); }
         catch (IOException e) { throw new DatasetException(path, $"cannot be read ({e.Message})", e); }
     }
 
-    private static int ReadHeaderInt(byte[] bytes, int offset, string path)
+    private static void ReadHeader(Stream stream, Span<byte> header, string path)
     {
-        if (bytes.Length < offset + 4) throw new DatasetException(path, $"file ends inside the IDX header ({bytes.Length} bytes)");
-        return BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(offset));
+        int read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        if (read < header.Length) throw new DatasetException(path, $"file ends inside the IDX header ({read} bytes)");
+    }
+
+    /// <summary>
+    /// The <paramref name="expected"/> bytes after the header, read into a buffer that grows only as data arrives (a header
+    /// that promises more than the file holds costs no more memory than the file); then one probe byte must find the end.
+    /// </summary>
+    private static byte[] ReadBody(Stream stream, long expected, int headerLength, string path)
+    {
+        const int chunk = 1 << 20;
+        var body = new byte[Math.Min(expected, chunk)];
+        long filled = 0;
+        while (filled < expected)
+        {
+            if (filled == body.Length) Array.Resize(ref body, (int)Math.Min(expected, Math.Max(2L * body.Length, chunk)));
+            int read = stream.Read(body, (int)filled, (int)(body.Length - filled));
+            if (read == 0)
+                throw new DatasetException(path, $"length {headerLength + filled} bytes does not match its header ({headerLength + expected} bytes expected); truncated?");
+            filled += read;
+        }
+        Span<byte> probe = stackalloc byte[1];
+        if (stream.Read(probe) != 0)
+            throw new DatasetException(path, $"holds more data than its header promises ({headerLength + expected} bytes); not read further");
+        return body;
     }
 }

@@ -34,8 +34,6 @@ public sealed record ImageFolderOptions
 /// </summary>
 public static class ImageFolderReader
 {
-    private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg" };
-
     /// <summary>Reads a folder in either layout.</summary>
     public static DatasetSplits ReadDirectory(string root, ImageFolderOptions options)
     {
@@ -70,7 +68,7 @@ public static class ImageFolderReader
             int label = IndexOf(names, name);
             if (label < 0) throw new DatasetException(folder, $"class '{name}' is not one of the training classes ({string.Join(", ", names)})");
             files.AddRange(Directory.EnumerateFiles(folder)
-                .Where(f => Extensions.Contains(System.IO.Path.GetExtension(f)))
+                .Where(f => ImageFile.Extensions.Contains(System.IO.Path.GetExtension(f)))
                 .OrderBy(f => f, StringComparer.Ordinal)
                 .Select(f => (f, label)));
         }
@@ -108,18 +106,10 @@ public static class ImageFolderReader
     private static SKBitmap? Decode(string path, out string? error)
     {
         error = null;
-        try
+        try { return ImageFile.Decode(path); }
+        catch (DatasetException e)
         {
-            using var stream = File.OpenRead(path);
-            using var codec = SKCodec.Create(stream, out var result);
-            if (codec is null) { error = $"not a decodable image: {result}"; return null; }
-            var bitmap = SKBitmap.Decode(codec);
-            if (bitmap is null) error = "SkiaSharp could not decode it";
-            return bitmap;
-        }
-        catch (IOException e)
-        {
-            error = e.Message;
+            error = e.Message[(path.Length + 2)..];
             return null;
         }
     }

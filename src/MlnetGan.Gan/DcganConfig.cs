@@ -6,6 +6,12 @@ namespace MlnetGan.Gan;
 /// </summary>
 public sealed record DcganConfig
 {
+    /// <summary>The widest <see cref="Ngf"/> or <see cref="Ndf"/> accepted (the widest layer is 8 times it; 512 already needs gigabytes).</summary>
+    public const int MaxWidth = 512;
+
+    /// <summary>The longest latent vector accepted.</summary>
+    public const int MaxNz = 4096;
+
     /// <summary>Side of the square images: 32 or 64.</summary>
     public int ImageSize { get; init; } = 32;
 
@@ -44,9 +50,9 @@ public sealed record DcganConfig
     {
         if (ImageSize is not (32 or 64)) throw new ArgumentException($"image size must be 32 or 64, not {ImageSize}");
         if (Channels is not (1 or 3)) throw new ArgumentException($"channels must be 1 or 3, not {Channels}");
-        if (Nz < 1) throw new ArgumentException($"nz must be positive, not {Nz}");
-        if (Ngf < 1) throw new ArgumentException($"ngf must be positive, not {Ngf}");
-        if (Ndf < 1) throw new ArgumentException($"ndf must be positive, not {Ndf}");
+        if (Nz is < 1 or > MaxNz) throw new ArgumentException($"nz must lie between 1 and {MaxNz}, not {Nz}");
+        if (Ngf is < 1 or > MaxWidth) throw new ArgumentException($"ngf must lie between 1 and {MaxWidth}, not {Ngf}");
+        if (Ndf is < 1 or > MaxWidth) throw new ArgumentException($"ndf must lie between 1 and {MaxWidth}, not {Ndf}");
         if (NumClasses is < 0 or 1) throw new ArgumentException($"number of classes must be 0 (DCGAN) or at least 2, not {NumClasses}");
         return this;
     }

@@ -65,6 +65,9 @@ internal static class EvaluateCommand
     {
         var info = DcganModelInfo.Read(modelPath);
         var test = splits.Test ?? throw new DatasetException(splits.Train.Source, "has no test split; the evaluation scores on the official test images");
+        int classes = splits.Train.Labels.Where(l => l != ImageDataset.Unlabeled).Distinct().Count();
+        if (classes < 2)
+            throw new DatasetException(splits.Train.Source, $"its training split has labelled images of {classes} class{(classes == 1 ? "" : "es")}; a classifier needs at least 2");
         var ml = new MLContext(seed: (int)(options.Seed & 0x7FFFFFFF));
         var sets = new Dictionary<string, (FeatureMatrix, FeatureMatrix)>
         {

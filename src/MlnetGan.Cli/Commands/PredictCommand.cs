@@ -15,8 +15,6 @@ namespace MlnetGan.Cli.Commands;
 /// </summary>
 internal static class PredictCommand
 {
-    private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg" };
-
     public static Command Create()
     {
         var pipeline = new Option<string>("--pipeline") { Description = "A saved ML.NET pipeline (.zip) whose input has a text column ImagePath.", Required = true };
@@ -34,30 +32,51 @@ internal static class PredictCommand
                 .Resolve(parse.GetValue(device) == "auto" ? null : Console.WriteLine);
             // A loaded pipeline's ONNX step takes its device from the context.
             var ml = new MLContext(seed: 0) { GpuDeviceId = onnxDevice.GpuDeviceId, FallbackToCpu = onnxDevice.FallbackToCpu };
-            ml.ComponentCatalog.RegisterDcganComponents();
-            ITransformer model;
-            DataViewSchema inputSchema;
-            try { model = ml.Model.Load(zip, out inputSchema); }
-            catch (Exception e) when (e is InvalidOperationException or FormatException or InvalidDataException)
-            {
-                throw new ArgumentException($"--pipeline {zip}: not a loadable ML.NET model ({e.Message})", e);
-            }
-            var predictions = model.Transform(Inputs(ml, inputSchema, files, zip));
+            var csv = Predict(ml, zip, files);
             var path = Path.GetFullPath(parse.GetRequiredValue(output));
-            AtomicFile.Write(path, stream => WriteCsv(stream, predictions));
+            AtomicFile.WriteAllText(path, csv);
             Console.WriteLine($"Wrote predictions for {files.Count} images to {path}");
             return 0;
         });
         return command;
     }
 
+    /// <summary>
+    /// Loads the saved pipeline <paramref name="zip"/> and returns the predictions CSV for <paramref name="files"/>. A zip
+    /// that ML.NET cannot load is an <see cref="ArgumentException"/> naming it.
+    /// </summary>
+    internal static string Predict(MLContext ml, string zip, List<string> files)
+    {
+        ml.ComponentCatalog.RegisterDcganComponents();
+        ITransformer model;
+        DataViewSchema inputSchema;
+        try { model = ml.Model.Load(zip, out inputSchema); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A damaged zip can fail anywhere in ML.NET's loader, often inside a component's constructor called by reflection.
+            var cause = e is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : e;
+            throw new ArgumentException($"--pipeline {zip}: not a loadable ML.NET model ({cause.Message.Split('\n')[0].Trim()})", e);
+        }
+        var predictions = model.Transform(Inputs(ml, inputSchema, files, zip));
+        using var buffer = new MemoryStream();
+        WriteCsv(buffer, predictions);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>
+    /// The image files to predict: <paramref name="source"/> itself, or the images under it (symbolic links to folders are
+    /// not followed, so each file is listed once). Each must decode completely within the size limits, so a bad file is
+    /// named here rather than failing deep inside the pipeline.
+    /// </summary>
     private static List<string> ImageFiles(string source)
     {
-        if (File.Exists(source)) return [Path.GetFullPath(source)];
-        if (!Directory.Exists(source)) throw new DatasetException(source, "not found");
-        var files = Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Where(f => Extensions.Contains(Path.GetExtension(f)))
-            .Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
-        return files.Count > 0 ? files : throw new DatasetException(source, "holds no .png, .jpg or .jpeg images");
+        List<string> files;
+        if (File.Exists(source)) files = [Path.GetFullPath(source)];
+        else if (Directory.Exists(source)) files = [.. ImageFile.FindImages(source)];
+        else throw new DatasetException(source, "not found");
+        if (files.Count == 0) throw new DatasetException(source, "holds no .png, .jpg or .jpeg images");
+        foreach (var file in files) ImageFile.Check(file);
+        return files;
     }
 
     /// <summary>

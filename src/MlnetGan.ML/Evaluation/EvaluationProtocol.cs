@@ -97,6 +97,8 @@ public static class EvaluationProtocol
         var confusion = new Dictionary<string, int[][]>();
         var byClass = ByClass(trainLabels, classes);
         int largestPerClass = byClass.Min(c => c.Length);
+        if (largestPerClass < 2)
+            throw new ArgumentException($"the smallest class has {largestPerClass} training image{(largestPerClass == 1 ? "" : "s")}; the protocol needs at least 2 per class (one to fit, one to validate)");
         foreach (var budget in options.LabelsPerClass)
         {
             int perClass = budget is { } b ? b : largestPerClass;

@@ -100,10 +100,12 @@ public sealed class DcganFeaturizerTransformer : ITransformer, IDisposable
         // The device the session really got: a CUDA request that fell back to the CPU must not fail here.
         bool onCpu = Session.Device == "cpu";
         chain = chain.Append(context.Transforms.ApplyOnnxModel(outputs, [info.InputName], new MemoryStream(model), onCpu ? null : Options.GpuDeviceId, !onCpu && (Options.FallbackToCpu ?? false)));
+        // ML.NET types the [batch, length] outputs as vectors of shape [1, length]; a trainer fitted on this transformer's
+        // flat [length] vectors refuses those after loading. An identity Expression gives the flat vector (and the name);
+        // Concatenate and CopyColumns keep the [1, length] shape.
         var renames = new List<InputOutputColumnPair> { new(Options.OutputColumnName, info.FeatureOutputName) };
         if (HasScore) renames.Add(new(Options.ScoreColumnName!, info.ScoreOutputName!));
-        renames.RemoveAll(r => r.OutputColumnName == r.InputColumnName);
-        foreach (var rename in renames) chain = chain.Append(context.Transforms.CopyColumns(rename.OutputColumnName, rename.InputColumnName));
+        foreach (var rename in renames) chain = chain.Append(context.Transforms.Expression(rename.OutputColumnName, "x => x", rename.InputColumnName));
         temporary.AddRange(outputs.Where(o => o != Options.OutputColumnName && o != Options.ScoreColumnName && !inputSchema.Any(c => c.Name == o)));
         if (temporary.Count > 0) chain = chain.Append(context.Transforms.DropColumns(temporary.Distinct().ToArray()));
         stockEquivalent = chain.Fit(new EmptyDataView(inputSchema));

@@ -53,39 +53,71 @@ public sealed record DcganModelInfo
     public static DcganModelInfo Read(string modelPath, int? imageSize = null, int? channels = null) =>
         Read(ReadModelBytes(modelPath), modelPath, imageSize, channels);
 
-    /// <summary>The bytes of a model file, with an error naming it when it is missing or unreadable.</summary>
+    /// <summary>The largest image side a model may declare (its input is allocated per batch from it).</summary>
+    public const int MaxImageSize = 1024;
+
+    /// <summary>The longest feature vector a model may declare.</summary>
+    public const int MaxFeatureLength = 1 << 24;
+
+    /// <summary>
+    /// The bytes of a model file, with an error naming it when it is missing or unreadable. Tensors stored as external data
+    /// are read from files in the model's own folder and inlined (locations that leave the folder are refused), so the
+    /// bytes are self-contained.
+    /// </summary>
     public static byte[] ReadModelBytes(string modelPath)
     {
         if (string.IsNullOrWhiteSpace(modelPath)) throw new ArgumentException("the model path is empty", nameof(modelPath));
         if (!File.Exists(modelPath)) throw new DcganModelException($"{modelPath}: model file not found");
-        try { return File.ReadAllBytes(modelPath); }
-        catch (IOException e) { throw new DcganModelException($"{modelPath}: cannot be read ({e.Message})", e); }
+        if (!MlnetGan.Data.RegularFile.Is(modelPath)) throw new DcganModelException($"{modelPath}: is not a regular file (a FIFO, socket or device is not read)");
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(modelPath); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new DcganModelException($"{modelPath}: cannot be read ({e.Message})", e); }
+        try { return OnnxExternalData.Inline(bytes, modelPath); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new DcganModelException($"{modelPath}: its external data cannot be read ({e.Message})", e); }
     }
 
     /// <summary>Reads the description of a model given as bytes; <paramref name="displayName"/> names it in errors.</summary>
     public static DcganModelInfo Read(byte[] model, string displayName, int? imageSize = null, int? channels = null)
     {
+        OnnxExternalData.RefuseExternal(model, displayName);
         InferenceSession session;
         try { session = OnnxRuntimeNative.Call(() => new InferenceSession(model)); }
         catch (OnnxRuntimeException e) { throw new DcganModelException($"{displayName}: not a valid ONNX model ({FirstLine(e.Message)})", e); }
         using (session)
         {
-            var metadata = session.ModelMetadata.CustomMetadataMap;
+            IReadOnlyDictionary<string, string> metadata;
+            // ONNX Runtime 1.31's ModelMetadata throws NullReferenceException on some malformed metadata_props (found by fuzzing).
+            try { metadata = session.ModelMetadata.CustomMetadataMap; }
+            catch (NullReferenceException e) { throw new DcganModelException($"{displayName}: its metadata cannot be read (malformed metadata_props)", e); }
             if (session.InputMetadata.Count != 1)
                 throw new DcganModelException($"{displayName}: has {session.InputMetadata.Count} inputs; a discriminator has one image input");
             var (inputName, input) = session.InputMetadata.First();
+            if (!IsFloatTensor(input)) throw new DcganModelException($"{displayName}: its input '{inputName}' is not a float tensor");
             var features = Lookup(metadata, "feature_output") ?? "features";
             if (!session.OutputMetadata.TryGetValue(features, out var featureOutput))
                 throw new DcganModelException($"{displayName}: has no '{features}' output (outputs: {string.Join(", ", session.OutputMetadata.Keys)}); was it exported by MlnetGan?");
             var scoreName = Lookup(metadata, "score_output") ?? (session.OutputMetadata.ContainsKey("score") ? "score" : session.OutputMetadata.ContainsKey("probabilities") ? "probabilities" : null);
             if (scoreName is not null && !session.OutputMetadata.ContainsKey(scoreName)) scoreName = null;
+            if (!IsFloatTensor(featureOutput)) throw new DcganModelException($"{displayName}: its '{features}' output is not a float tensor");
+            if (scoreName is not null && !IsFloatTensor(session.OutputMetadata[scoreName])) throw new DcganModelException($"{displayName}: its '{scoreName}' output is not a float tensor");
 
             int size = imageSize ?? ParseInt(Lookup(metadata, "image_size")) ?? FixedDim(input, 3) ?? FixedDim(input, 2)
                 ?? throw new DcganModelException($"{displayName}: carries no MlnetGan metadata and its input has no fixed size; pass the image size explicitly");
             int channelCount = channels ?? ParseInt(Lookup(metadata, "channels")) ?? FixedDim(input, 1)
                 ?? throw new DcganModelException($"{displayName}: carries no MlnetGan metadata and its input has no fixed channel count; pass the channels explicitly");
+            if (size < 1 || size > MaxImageSize)
+                throw new DcganModelException($"{displayName}: {Describe("image_size", imageSize, metadata)} {size} is outside 1..{MaxImageSize}");
+            if (channelCount is not (1 or 3))
+                throw new DcganModelException($"{displayName}: {Describe("channels", channels, metadata)} {channelCount} is neither 1 nor 3");
+            foreach (var (dimension, expected, key, given) in new[] { (2, size, "image_size", imageSize), (3, size, "image_size", imageSize), (1, channelCount, "channels", channels) })
+            {
+                if (FixedDim(input, dimension) is { } actual && actual != expected)
+                    throw new DcganModelException($"{displayName}: {Describe(key, given, metadata)} {expected} contradicts its graph, whose input '{inputName}' is [{string.Join(", ", input.Dimensions)}]");
+            }
             int featureLength = FixedDim(featureOutput, 1) ?? ParseInt(Lookup(metadata, "feature_length"))
                 ?? throw new DcganModelException($"{displayName}: the '{features}' output has no fixed length");
+            if (featureLength < 1 || featureLength > MaxFeatureLength)
+                throw new DcganModelException($"{displayName}: feature length {featureLength} is outside 1..{MaxFeatureLength}");
             var (min, max) = ParseRange(Lookup(metadata, "pixel_range"), displayName);
             return new DcganModelInfo
             {
@@ -105,6 +137,11 @@ public sealed record DcganModelInfo
         }
     }
 
+    /// <summary>Where a size came from, for errors: the caller's option or the model's metadata.</summary>
+    private static string Describe(string key, int? given, IReadOnlyDictionary<string, string> metadata) =>
+        given is not null ? (key == "channels" ? "channel count" : "image size") :
+        Lookup(metadata, key) is not null ? $"metadata mlnetgan.{key}: {key}" : $"its input's {key.Replace('_', ' ')}";
+
     private static string? Lookup(IReadOnlyDictionary<string, string> metadata, string key) =>
         metadata.TryGetValue("mlnetgan." + key, out var value) ? value : null;
 
@@ -112,7 +149,9 @@ public sealed record DcganModelInfo
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
 
     private static int? FixedDim(NodeMetadata node, int index) =>
-        node.Dimensions.Length > index && node.Dimensions[index] > 0 ? node.Dimensions[index] : null;
+        node.IsTensor && node.Dimensions is { } dimensions && dimensions.Length > index && dimensions[index] > 0 ? dimensions[index] : null;
+
+    private static bool IsFloatTensor(NodeMetadata node) => node.IsTensor && node.ElementType == typeof(float) && node.Dimensions is not null;
 
     private static (float, float) ParseRange(string? value, string displayName)
     {

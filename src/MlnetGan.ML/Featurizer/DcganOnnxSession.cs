@@ -28,7 +28,7 @@ public sealed class DcganOnnxSession : IDisposable
             catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
             {
                 var problem = OnnxDevice.CudaProblem(device, e);
-                if (!fallbackToCpu) throw new InvalidOperationException(problem + ". Use the CPU or allow the fall back to it.", e);
+                if (!fallbackToCpu) throw new OnnxDeviceException(problem + ". Use the CPU or allow the fall back to it.", e);
                 log?.Invoke(problem + "; falling back to the CPU");
             }
         }

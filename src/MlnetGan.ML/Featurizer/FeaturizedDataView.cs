@@ -15,13 +15,13 @@ internal sealed class FeaturizedDataView(DcganFeaturizerTransformer parent, IDat
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
         var (active, inputColumns) = Plan(columnsNeeded);
-        return new FeaturizingCursor(parent, input.GetRowCursor(inputColumns, rand), active);
+        return new FeaturizingCursor(parent, input.GetRowCursor(inputColumns, rand), active, Schema);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
     {
         var (active, inputColumns) = Plan(columnsNeeded);
-        return input.GetRowCursorSet(inputColumns, n, rand).Select(cursor => (DataViewRowCursor)new FeaturizingCursor(parent, cursor, active)).ToArray();
+        return input.GetRowCursorSet(inputColumns, n, rand).Select(cursor => (DataViewRowCursor)new FeaturizingCursor(parent, cursor, active, Schema)).ToArray();
     }
 
     /// <summary>Which output columns are active, and which input columns the cursor needs for them.</summary>

@@ -26,7 +26,8 @@ internal sealed class FeaturizingCursor : DataViewRowCursor
     private long position = -1;
     private bool done;
 
-    public FeaturizingCursor(DcganFeaturizerTransformer parent, DataViewRowCursor input, bool[] active)
+    // schema: the view's output schema, the very instance of the view's Schema, which ML.NET's trainers compare by reference.
+    public FeaturizingCursor(DcganFeaturizerTransformer parent, DataViewRowCursor input, bool[] active, DataViewSchema schema)
     {
         this.parent = parent;
         this.input = input;
@@ -43,7 +44,7 @@ internal sealed class FeaturizingCursor : DataViewRowCursor
         pixels = new float[batch * info.PixelCount];
         features = new float[batch * info.FeatureLength];
         scores = parent.HasScore ? new float[batch * info.ScoreLength] : null;
-        schema = parent.GetOutputSchema(input.Schema);
+        this.schema = schema;
     }
 
     public override DataViewSchema Schema => schema;

@@ -49,3 +49,6 @@ public sealed record OnnxDevice(int? GpuDeviceId, bool FallbackToCpu)
     internal static string CudaProblem(int device, Exception e) =>
         $"ONNX Runtime cannot use CUDA device {device} ({e.Message.Split('\n')[0].Trim()}); the GPU build needs -p:MlnetGanAccelerator=cuda (Microsoft.ML.OnnxRuntime.Gpu) and an NVIDIA GPU";
 }
+
+/// <summary>The ONNX Runtime device asked for cannot be used (no CUDA provider or no GPU) and no fall back to the CPU was allowed.</summary>
+public sealed class OnnxDeviceException(string message, Exception? inner = null) : InvalidOperationException(message, inner);
