@@ -68,21 +68,21 @@ internal static class NotebookKernel
         var parameterFile = Path.Combine(workFolder, name + ".parameters.json");
         File.WriteAllText(parameterFile, JsonSerializer.Serialize(parameters)); // JSON is YAML, as papermill -f reads it
         var executed = Path.Combine(workFolder, name + ".executed.ipynb");
-        var result = ChildProcess.Run("papermill", [notebook, executed, "-f", parameterFile, "--cwd", Path.GetDirectoryName(notebook)!, "-k", ".net-csharp", "--execution-timeout", "900"],
+        // The kernel starts as `dotnet interactive`, found through the repository's tool manifest: run it from notebooks/.
+        var result = ChildProcess.Run("papermill", [notebook, executed, "-f", parameterFile, "--cwd", Repository.Notebooks, "-k", ".net-csharp", "--execution-timeout", "900"],
             TimeSpan.FromMinutes(20), Repository.Notebooks, new Dictionary<string, string> { ["RestoreAdditionalProjectSources"] = packages });
         if (result.ExitCode != 0)
             throw new NotebookFailure(File.Exists(executed) ? FailedCell(executed) : null, $"papermill exited with {result.ExitCode} on {name}:\n{result.All}");
         return Notebook.Load(executed);
     }
 
-    /// <summary>"cell N: ename: evalue" of the first cell with an error output of an executed notebook.</summary>
+    /// <summary>"In [N]: first line of the error" for the first cell with an error output (N: its execution count, as papermill reports it).</summary>
     private static string? FailedCell(string executed)
     {
-        var cells = JsonNode.Parse(File.ReadAllText(executed))!["cells"]!.AsArray();
-        for (int i = 0; i < cells.Count; i++)
-            foreach (var output in cells[i]!["outputs"]?.AsArray() ?? [])
+        foreach (var cell in JsonNode.Parse(File.ReadAllText(executed))!["cells"]!.AsArray())
+            foreach (var output in cell!["outputs"]?.AsArray() ?? [])
                 if ((string?)output!["output_type"] == "error")
-                    return $"cell {i + 1}: {(string?)output["ename"]}: {(string?)output["evalue"]}";
+                    return $"In [{(int?)cell["execution_count"]}]: {((string?)output["evalue"] ?? "").Split('\n')[0].Trim()}";
         return null;
     }
 
@@ -102,7 +102,7 @@ internal static class NotebookKernel
     };
 }
 
-/// <summary>A notebook cell failed in the kernel: <see cref="Cell"/> is "cell N: ename: evalue" when papermill recorded it.</summary>
+/// <summary>A notebook cell failed in the kernel: <see cref="Cell"/> is "In [N]: error" when papermill recorded it.</summary>
 internal sealed class NotebookFailure(string? cell, string details) : Exception(cell is null ? details : $"{cell}\n{details}")
 {
     public string? Cell { get; } = cell;

@@ -55,7 +55,7 @@ public class NotebookKernelTests
         var path = Path.Combine(dir.Path, "broken.ipynb");
         notebook.Save(path);
         var failure = Assert.Throws<NotebookFailure>(() => NotebookKernel.RunFile(path, new() { ["x"] = 7 }, dir.Path, dir.Path));
-        // papermill's injected parameters cell is cell 2, so the throwing cell is cell 3.
-        Assert.Equal("cell 3: System.InvalidOperationException: boom 7", failure.Cell);
+        // papermill's injected parameters cell runs second, so the throwing cell is In [3].
+        Assert.Equal("In [3]: System.InvalidOperationException: boom 7", failure.Cell);
     }
 }

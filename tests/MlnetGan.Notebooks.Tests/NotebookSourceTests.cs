@@ -13,7 +13,7 @@ public class NotebookSourceTests
             var generated = NotebookGenerator.Generate(NotebookSource.Parse(source), versions);
             var committed = Notebook.Load(NotebookGenerator.NotebookPathOf(source));
             Assert.True(NotebookGenerator.IsUpToDate(generated, NotebookGenerator.NotebookPathOf(source)), $"{source}: the .ipynb differs from its source; run mlnetgan-notebooks generate");
-            Assert.Equal(CellKind.Parameters, committed.Cells.First(c => c.IsCode && !c.Source.StartsWith("#i", StringComparison.Ordinal) && !c.Source.StartsWith("using", StringComparison.Ordinal)).Kind);
+            Assert.Equal(CellKind.Parameters, committed.Cells.First(c => c.IsCode && !c.Source.StartsWith("#r", StringComparison.Ordinal) && !c.Source.StartsWith("using", StringComparison.Ordinal)).Kind);
         }
     }
 

@@ -13,11 +13,15 @@ internal static class Repository
     /// <summary>The library packages the notebooks reference.</summary>
     public static string[] Libraries { get; } = ["MlnetGan.Data", "MlnetGan.Gan", "MlnetGan.Onnx", "MlnetGan.ML"];
 
-    /// <summary>Packs the libraries (as built for the tests) into <paramref name="folder"/>.</summary>
+    /// <summary>
+    /// Packs the libraries as built for the tests into <paramref name="folder"/>, at the version they were built with
+    /// (MinVer would otherwise take the version of the current commit, which may be newer than the build).
+    /// </summary>
     public static void PackLibraries(string folder)
     {
         foreach (var library in Libraries)
-            Dotnet(Root, "pack", Path.Combine("src", library, library + ".csproj"), "-c", Configuration, "--no-build", "-o", folder);
+            Dotnet(Root, "pack", Path.Combine("src", library, library + ".csproj"), "-c", Configuration, "--no-build", "-o", folder,
+                $"-p:MinVerVersionOverride={MlnetGan.Gan.VersionInfo.Version}");
     }
 
     /// <summary>Runs <c>dotnet</c> with <paramref name="args"/> in <paramref name="directory"/>; fails the test with its output on a non-zero exit.</summary>
