@@ -23,6 +23,6 @@ for notebook in "${notebooks[@]}"; do
   echo "== $name (MlnetGan $version)"
   papermill "$notebook" "$out/$name.tmp" --cwd notebooks -k .net-csharp --execution-timeout 3600
   # The kernel's own log lines name this machine's NuGet folder; committed outputs keep no machine paths.
-  sed -i "s#$packages_folder#~/.nuget/packages#g; s#$PWD/#<repository>/#g" "$out/$name.tmp"
+  sed -i "s#$packages_folder#~/.nuget/packages#g; s#$PWD/#<repository>/#g; s#\.ipynb\.tmp\"#.ipynb\"#g" "$out/$name.tmp"
   mv "$out/$name.tmp" "$out/$name"
 done
