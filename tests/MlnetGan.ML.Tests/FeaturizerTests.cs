@@ -35,9 +35,7 @@ public class FeaturizerTests
     {
         using var dir = new TempDirectory();
         var model = TestModels.Export(dir, TestModels.Small);
-        var folder = dir.Combine("images");
-        ImageFolderReader.WriteClassFolders(Images, folder);
-        var files = Directory.GetFiles(folder, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        var files = WritePngFiles(dir);
         var ml = new MLContext(seed: 0);
 
         var imageData = ml.Data.LoadFromEnumerable(files.Select(f => new PathRow { ImagePath = f, Index = uint.Parse(Path.GetFileNameWithoutExtension(f)) }));
@@ -57,9 +55,7 @@ public class FeaturizerTests
     {
         using var dir = new TempDirectory();
         var model = TestModels.Export(dir, TestModels.Small);
-        var folder = dir.Combine("images");
-        ImageFolderReader.WriteClassFolders(Images, folder);
-        var files = Directory.GetFiles(folder, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        var files = WritePngFiles(dir);
         var ml = new MLContext(seed: 0);
 
         var fileData = ml.Data.LoadFromEnumerable(files.Select(f => new PathRow { ImagePath = f }));
@@ -78,6 +74,14 @@ public class FeaturizerTests
         Assert.All(resized, f => Assert.Equal(TestModels.Small.FeatureLength, f.Length));
         var unresized = Assert.ThrowsAny<Exception>(() => ml.Transforms.ExtractDcganFeatures(model).Fit(small));
         Assert.Contains("Image", unresized.Message);
+    }
+
+    /// <summary>The test images as PNG class folders under <paramref name="dir"/>, file paths in order.</summary>
+    private static string[] WritePngFiles(TempDirectory dir)
+    {
+        var folder = dir.Combine("images");
+        ImageFolderReader.WriteClassFolders(Images, folder);
+        return Directory.GetFiles(folder, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
     }
 
     private static MLImage ResizedCopy(string file, int size)
