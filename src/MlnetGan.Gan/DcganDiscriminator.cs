@@ -24,10 +24,13 @@ public sealed class DiscriminatorBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// [N, in, S, S] -> [N, out, S/2, S/2], computed in the input's type: the (float32) convolution weight is cast to it,
+    /// and BatchNorm takes a bfloat16 input with its float32 scale, shift and statistics.
+    /// </summary>
     public override Tensor forward(Tensor input)
     {
-        var x = conv.forward(input);
+        var x = nn.functional.conv2d(input, conv.weight!.AsType(input.dtype), null, strides: [2, 2], padding: [1, 1], dilation: [1, 1], groups: 1);
         if (bn is not null) x = bn.forward(x);
         return nn.functional.leaky_relu(x, LeakySlope);
     }
@@ -79,6 +82,13 @@ public sealed class DcganDiscriminator : nn.Module<Tensor, Tensor>
     public IReadOnlyList<DiscriminatorBlock> Blocks => blocks;
 
     /// <summary>
+    /// The type the convolutions and activations run in (bfloat16 for <see cref="TrainingPrecision.Bf16"/>); null, the
+    /// default, computes in the parameters' own type. Parameters and BatchNorm statistics keep their type, and the logits
+    /// come back in it.
+    /// </summary>
+    public ScalarType? ComputeType { get; set; }
+
+    /// <summary>
     /// Training-time regularisation (input noise, dropout after each block); applied only in training mode and only
     /// after <see cref="SeedRegularization"/> gave it a random stream. None by default (the DCGAN paper's D).
     /// </summary>
@@ -97,7 +107,10 @@ public sealed class DcganDiscriminator : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor image) => ForwardWithActivations(image).Logits;
 
-    /// <summary>The logits and every block's activation (after its LeakyReLU, before any dropout), in block order.</summary>
+    /// <summary>
+    /// The logits (in the parameters' type) and every block's activation (after its LeakyReLU, before any dropout, in
+    /// <see cref="ComputeType"/>), in block order.
+    /// </summary>
     public (Tensor Logits, IReadOnlyList<Tensor> Activations) ForwardWithActivations(Tensor image)
     {
         bool regularize = training && Regularization.IsActive;
@@ -105,17 +118,22 @@ public sealed class DcganDiscriminator : nn.Module<Tensor, Tensor>
             throw new InvalidOperationException("the discriminator's regularisation needs a random stream: call SeedRegularization before training");
         var activations = new List<Tensor>(blocks.Count);
         var x = regularize && Regularization.InputNoise > 0 ? image + Random(image, normal: true).mul_(Regularization.InputNoise) : image;
+        var parameterType = head.weight!.dtype;
+        var computeType = ComputeType ?? parameterType; // state size: nc x S x S
         foreach (var block in blocks)
         {
-            x = block.forward(x);
+            // Each block runs in the compute type, except one with too few channels for the bf16 kernels (the first: nc in).
+            x = block.forward(x.AsType(TrainingPrecisions.ConvolutionType(computeType, parameterType, block.conv.in_channels, block.conv.out_channels)))
+                .AsType(computeType); // state size: (ndf * 2^b) x S/2^(b+1) x S/2^(b+1), down to (ndf * 2^(blocks-1)) x 4 x 4
             activations.Add(x);
             if (regularize && Regularization.Dropout > 0)
-                x = x * Random(x, normal: false).ge_(Regularization.Dropout).div_(1 - Regularization.Dropout);
+                x = x * Random(x, normal: false).ge_(Regularization.Dropout).div_(1 - Regularization.Dropout).AsType(x.dtype);
         }
         // The head is a 4x4 valid convolution over the last 4x4 map: one output per class, i.e. a matrix product.
         // Computed as one (x [N, C*16] times weight [K, C*16]^T), because libtorch 2.10's float32 CPU kernels compute the input
         // gradient of this convolution wrongly on some CPUs (seen on AMD family 26; BENCHMARKS.md).
-        return (nn.functional.linear(x.flatten(1), head.weight!.flatten(1)), activations);
+        var logits = nn.functional.linear(x.flatten(1), head.weight!.flatten(1).AsType(x.dtype)); // state size: K
+        return (logits.AsType(parameterType), activations);
     }
 
     private Tensor Random(Tensor like, bool normal)

@@ -32,12 +32,12 @@ public sealed class DcganGenerator : nn.Module<Tensor, Tensor>
         Add(layers, nn.ReLU(inplace: true));
         for (int b = 1; b < config.BlockCount; b++)
         {
-            Add(layers, nn.ConvTranspose2d(width, width / 2, 4, stride: 2, padding: 1, bias: false));
+            Add(layers, nn.ConvTranspose2d(width, width / 2, 4, stride: 2, padding: 1, bias: false)); // forward runs it as conv_transpose2d(stride 2, padding 1)
             Add(layers, nn.BatchNorm2d(width / 2));
             Add(layers, nn.ReLU(inplace: true));
             width /= 2;
         }
-        Add(layers, nn.ConvTranspose2d(width, config.Channels, 4, stride: 2, padding: 1, bias: false));
+        Add(layers, nn.ConvTranspose2d(width, config.Channels, 4, stride: 2, padding: 1, bias: false)); // likewise
         Add(layers, nn.Tanh());
         main = nn.Sequential(layers);
         RegisterComponents();
@@ -46,7 +46,14 @@ public sealed class DcganGenerator : nn.Module<Tensor, Tensor>
     /// <summary>The configuration this generator was built for.</summary>
     public DcganConfig Config { get; }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// The type the transposed convolutions and activations run in (bfloat16 for <see cref="TrainingPrecision.Bf16"/>); null,
+    /// the default, computes in the parameters' own type. Parameters and BatchNorm statistics keep their type, and the images
+    /// come back in it.
+    /// </summary>
+    public ScalarType? ComputeType { get; set; }
+
+    /// <summary>z [N, nz, 1, 1] -> images [N, nc, S, S] in [-1, 1].</summary>
     public override Tensor forward(Tensor z)
     {
         // The first layer, a 4x4 transposed convolution of the 1x1 latent map, is a matrix product:
@@ -54,9 +61,24 @@ public sealed class DcganGenerator : nn.Module<Tensor, Tensor>
         // transposed convolution wrongly on some CPUs (seen on AMD family 26; BENCHMARKS.md).
         var first = (ConvTranspose2d)main[0];
         var weight = first.weight!;
-        var x = z.flatten(1).matmul(weight.flatten(1)).view(z.shape[0], weight.shape[1], 4, 4); // state size: (ngf * 2^k) x 4 x 4
-        for (int i = 1; i < main.Count; i++) x = ((nn.Module<Tensor, Tensor>)main[i]).forward(x);
-        return x;
+        var parameterType = weight.dtype;
+        var computeType = ComputeType ?? parameterType;
+        var x = z.AsType(computeType).flatten(1).matmul(weight.AsType(computeType).flatten(1)).view(z.shape[0], weight.shape[1], 4, 4); // state size: (ngf * 2^(blocks-1)) x 4 x 4
+        for (int i = 1; i < main.Count; i++)
+        {
+            // Each stride-2 ConvTranspose2d doubles the side and halves the width: ... -> ngf x S/2 x S/2 -> nc x S x S.
+            // The last one, to nc channels, has too few channels for the bf16 kernels and runs in the parameters' type.
+            if (main[i] is ConvTranspose2d up)
+            {
+                var layerType = TrainingPrecisions.ConvolutionType(computeType, parameterType, up.in_channels, up.out_channels);
+                x = nn.functional.conv_transpose2d(x.AsType(layerType), up.weight!.AsType(layerType), null, strides: [2, 2], padding: [1, 1], output_padding: [0, 0], dilation: [1, 1], groups: 1);
+            }
+            else
+            {
+                x = ((nn.Module<Tensor, Tensor>)main[i]).forward(x);
+            }
+        }
+        return x.AsType(parameterType); // state size: nc x S x S
     }
 
     private static void Add(List<(string, nn.Module<Tensor, Tensor>)> layers, nn.Module<Tensor, Tensor> layer) =>

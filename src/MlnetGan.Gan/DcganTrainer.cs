@@ -9,8 +9,8 @@ namespace MlnetGan.Gan;
 /// <summary>A progress report, sent after every step.</summary>
 public readonly record struct TrainingProgress(long Step, long TotalSteps, int Epoch, int Epochs, double ImagesPerSecond, double LossD, double LossG, double DReal, double DFake);
 
-/// <summary>How a call to <see cref="DcganTrainer.Train"/> ended.</summary>
-public sealed record TrainingResult(long Step, long TotalSteps, bool Interrupted, string? LatestCheckpoint, TimeSpan Elapsed, double ImagesPerSecond);
+/// <summary>How a call to <see cref="DcganTrainer.Train"/> ended, and the precision it trained in.</summary>
+public sealed record TrainingResult(long Step, long TotalSteps, bool Interrupted, string? LatestCheckpoint, TimeSpan Elapsed, double ImagesPerSecond, TrainingPrecision Precision);
 
 /// <summary>How <see cref="DcganTrainer.Train"/> records and checks the run folder, beyond the training options.</summary>
 public sealed record RunStartOptions
@@ -63,6 +63,8 @@ public sealed class DcganTrainer
             throw new RunException(run.Root, "already holds a training run; pass --resume to continue it or choose another --out");
         var latest = resume ? store.FindResumable(start.Notice) : null;
         var saved = resume && run.Exists ? run.ReadConfig() : null;
+        // A resumed run keeps the precision it was trained in unless one is named; auto is decided here, once, and recorded.
+        options = options with { Precision = TrainingPrecisions.Resolve(options.Precision == TrainingPrecision.Auto && saved is not null ? saved.Training.Precision : options.Precision, device) };
         var datasetInfo = new DatasetInfo(dataset.Source, dataset.Count, dataset.ClassNames, start.DataPath, start.DataFormat);
         if (saved is not null && !start.AllowDifferentData && !saved.Dataset.SameDataAs(datasetInfo))
             throw new RunException(run.Root, $"was trained on {saved.Dataset.Describe()}, not {datasetInfo.Describe()}; resume without --data to continue on the run's own dataset, or pass --allow-different-data to change it");
@@ -82,6 +84,7 @@ public sealed class DcganTrainer
         }
         generator.to(device);
         discriminator.to(device);
+        generator.ComputeType = discriminator.ComputeType = options.Precision.ComputeType();
         discriminator.Regularization = options.Regularization;
         using var optimizerG = optim.Adam(generator.parameters(), options.LearningRate, options.Beta1, options.Beta2);
         using var optimizerD = optim.Adam(discriminator.parameters(), options.LearningRate, options.Beta1, options.Beta2);
@@ -200,7 +203,7 @@ public sealed class DcganTrainer
         TrainingDivergedException Diverged(string what) => new(what + " " +
             (latestCheckpoint is null ? "No good checkpoint was written yet." : $"The last good checkpoint is kept at {latestCheckpoint}; lower the learning rate and resume from it."));
 
-        TrainingResult Result(bool interrupted) => new(step, totalSteps, interrupted, latestCheckpoint, clock.Elapsed, imagesPerSecond);
+        TrainingResult Result(bool interrupted) => new(step, totalSteps, interrupted, latestCheckpoint, clock.Elapsed, imagesPerSecond, options.Precision);
     }
 
     /// <summary>The losses and discriminator outputs of one step.</summary>

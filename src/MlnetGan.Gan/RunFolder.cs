@@ -62,14 +62,18 @@ public sealed class RunFolder
     /// <summary>True when the folder holds a run's config.</summary>
     public bool Exists => File.Exists(ConfigPath);
 
-    /// <summary>Reads <c>config.json</c>, with an error naming the file when it is missing or malformed.</summary>
+    /// <summary>
+    /// Reads <c>config.json</c>, with an error naming the file when it is missing or malformed. A config without a
+    /// resolved precision predates mixed precision: its run trained in float32.
+    /// </summary>
     public RunConfig ReadConfig()
     {
         if (!File.Exists(ConfigPath)) throw new RunException(ConfigPath, "not found: this folder holds no training run");
         try
         {
-            return JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(ConfigPath), Json)
+            var config = JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(ConfigPath), Json)
                 ?? throw new RunException(ConfigPath, "is empty");
+            return config.Training.Precision == TrainingPrecision.Auto ? config with { Training = config.Training with { Precision = TrainingPrecision.Fp32 } } : config;
         }
         catch (JsonException e)
         {

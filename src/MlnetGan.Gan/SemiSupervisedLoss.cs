@@ -25,11 +25,12 @@ public static class SemiSupervisedLoss
 
     /// <summary>
     /// Feature matching (Salimans et al.'s recommendation for classification): the squared distance between the mean
-    /// intermediate discriminator features of a real and a generated batch, || E f(x) - E f(G(z)) ||^2.
+    /// intermediate discriminator features of a real and a generated batch, || E f(x) - E f(G(z)) ||^2, in float32
+    /// whatever the features' type.
     /// </summary>
     public static Tensor GeneratorFeatureMatching(Tensor realFeatures, Tensor fakeFeatures)
     {
-        var difference = realFeatures.flatten(1).mean([0]) - fakeFeatures.flatten(1).mean([0]);
+        var difference = realFeatures.flatten(1).AsType(ScalarType.Float32).mean([0]) - fakeFeatures.flatten(1).AsType(ScalarType.Float32).mean([0]);
         return difference.pow(2).sum();
     }
 

@@ -16,6 +16,9 @@ public static class TensorImages
         return bytes.data<byte>().ToArray();
     }
 
+    /// <summary><paramref name="tensor"/> itself when it already has <paramref name="type"/>, else a copy converted to it (differentiable).</summary>
+    public static Tensor AsType(this Tensor tensor, ScalarType type) => tensor.dtype == type ? tensor : tensor.to_type(type);
+
     /// <summary>Moves <paramref name="tensor"/> to <paramref name="device"/>, disposing the original when a copy was made.</summary>
     public static Tensor MoveTo(Tensor tensor, Device device)
     {

@@ -75,6 +75,12 @@ public sealed record TrainingOptions
     /// <summary>Dropout rate after each of D's blocks in training (0: none; see <see cref="DiscriminatorRegularization"/>).</summary>
     public double DiscriminatorDropout { get; init; }
 
+    /// <summary>
+    /// The number format training computes in (<see cref="TrainingPrecision"/>). The trainer resolves <see cref="TrainingPrecision.Auto"/>
+    /// for its device and records the result in the run's config; a resumed run keeps it.
+    /// </summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Auto;
+
     /// <summary>The discriminator regularisation these options ask for.</summary>
     [JsonIgnore]
     public DiscriminatorRegularization Regularization => new(DiscriminatorInputNoise, DiscriminatorDropout);

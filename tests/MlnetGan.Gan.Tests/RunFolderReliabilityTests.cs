@@ -12,7 +12,7 @@ public class RunFolderReliabilityTests
     private static ImageDataset Shapes(int count) => BuiltinShapes.GenerateSplit(seed: 3, split: 0, count, 32, 3);
 
     // 64 images, batch 32: two steps per epoch, a checkpoint at the end of each epoch.
-    private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, BatchSize = 32, Seed = 11, MetricsEvery = 1, CheckpointEvery = 0 };
+    private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, BatchSize = 32, Seed = 11, MetricsEvery = 1, CheckpointEvery = 0, Precision = TrainingPrecision.Fp32 };
 
     private static string Checkpoint(RunFolder run, long step) => Path.Combine(run.CheckpointsPath, $"step-{step:D8}");
 

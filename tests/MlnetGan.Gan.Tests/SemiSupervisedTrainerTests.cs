@@ -7,7 +7,7 @@ public class SemiSupervisedTrainerTests
 {
     private static readonly DcganConfig Small = new() { Ngf = 16, Ndf = 16, Nz = 32, NumClasses = 10 };
 
-    private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, BatchSize = 32, Seed = 5, MetricsEvery = 2, CheckpointEvery = 0, LabelsPerClass = 4 };
+    private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, BatchSize = 32, Seed = 5, MetricsEvery = 2, CheckpointEvery = 0, LabelsPerClass = 4, Precision = TrainingPrecision.Fp32 };
 
     [Theory]
     [InlineData(0.0, 0.0, 0)]
@@ -51,7 +51,7 @@ public class SemiSupervisedTrainerTests
         long[] seeds = [2, 3];
         var runs = seeds.Select(seed =>
         {
-            var options = new TrainingOptions { Epochs = 10, BatchSize = 64, LearningRate = 5e-4, Seed = seed, CheckpointEvery = 0, LabelsPerClass = 100 };
+            var options = new TrainingOptions { Epochs = 10, BatchSize = 64, LearningRate = 5e-4, Seed = seed, CheckpointEvery = 0, LabelsPerClass = 100, Precision = TrainingPrecision.Fp32 };
             return (SemiSupervised: TestAccuracy(splits, model, options), SupervisedOnly: TestAccuracy(splits, model, options with { SupervisedOnly = true }));
         }).ToList();
 

@@ -11,7 +11,7 @@ public class TensorBoardLogTests
 
     private static ImageDataset Shapes(int count) => BuiltinShapes.GenerateSplit(seed: 3, split: 0, count, 32, 3);
 
-    private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, BatchSize = 32, Seed = 11, MetricsEvery = 5, CheckpointEvery = 0, KeepCheckpoints = 5 };
+    private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, BatchSize = 32, Seed = 11, MetricsEvery = 5, CheckpointEvery = 0, KeepCheckpoints = 5, Precision = TrainingPrecision.Fp32 };
 
     [Fact]
     public void MaskedCrcIsTensorBoardsOnTheCrc32cCheckValue()

@@ -9,15 +9,17 @@ public class TrainerTests
 
     private static ImageDataset Shapes(int count) => BuiltinShapes.GenerateSplit(seed: 3, split: 0, count, 32, 3);
 
-    private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, BatchSize = 32, Seed = 11, MetricsEvery = 5, CheckpointEvery = 0 };
+    private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, BatchSize = 32, Seed = 11, MetricsEvery = 5, CheckpointEvery = 0, Precision = TrainingPrecision.Fp32 };
 
-    [Fact]
-    public void DiscriminatorLearnsToSeparateRealFromFakeEarlyAndLossesStayFinite()
+    [Theory]
+    [InlineData(TrainingPrecision.Fp32)]
+    [InlineData(TrainingPrecision.Bf16)]
+    public void DiscriminatorLearnsToSeparateRealFromFakeEarlyAndLossesStayFinite(TrainingPrecision precision)
     {
         using var dir = new TempDirectory();
         var run = new RunFolder(dir.Path);
 
-        var result = DcganTrainer.Train(Shapes(640), run, Small, Options(epochs: 10), CPU);
+        var result = DcganTrainer.Train(Shapes(640), run, Small, Options(epochs: 10) with { Precision = precision }, CPU);
 
         Assert.Equal(200, result.Step);
         var rows = new MetricsLog(run.MetricsPath).Read();
@@ -72,11 +74,13 @@ public class TrainerTests
         Assert.NotEqual(plain.LossG, smoothed.LossG);
     }
 
-    [Fact]
-    public void ResumeAfterInterruptionMidEpochIsBitIdentical()
+    [Theory]
+    [InlineData(TrainingPrecision.Fp32)]
+    [InlineData(TrainingPrecision.Bf16)]
+    public void ResumeAfterInterruptionMidEpochIsBitIdentical(TrainingPrecision precision)
     {
         var data = Shapes(192); // 6 steps per epoch
-        var options = Options(epochs: 3);
+        var options = Options(epochs: 3) with { Precision = precision };
         using var straightDir = new TempDirectory();
         using var resumedDir = new TempDirectory();
 
@@ -153,18 +157,20 @@ public class TrainerTests
         Assert.Contains("already holds a training run", error.Message);
     }
 
-    [Fact]
-    public void DivergenceStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint()
+    [Theory]
+    [InlineData(TrainingPrecision.Fp32)]
+    [InlineData(TrainingPrecision.Bf16)]
+    public void DivergenceStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint(TrainingPrecision precision)
     {
         using var dir = new TempDirectory();
         var run = new RunFolder(dir.Path);
         var data = Shapes(64);
-        DcganTrainer.Train(data, run, Small, Options(1), CPU);
+        DcganTrainer.Train(data, run, Small, Options(1) with { Precision = precision }, CPU);
         var good = new CheckpointStore(run).LatestPathOrNull()!;
 
-        // Resuming with an absurd learning rate overflows the weights to inf/NaN within a step.
+        // Resuming with an absurd learning rate overflows the weights to inf/NaN within a step (bf16 overflows where float32 does: same exponent range).
         var error = Assert.Throws<TrainingDivergedException>(() =>
-            DcganTrainer.Train(data, run, Small, Options(50) with { LearningRate = 1e30 }, CPU, resume: true));
+            DcganTrainer.Train(data, run, Small, Options(50) with { LearningRate = 1e30, Precision = precision }, CPU, resume: true));
 
         Assert.Contains("training diverged at step 3", error.Message);
         Assert.Contains(good, error.Message);

@@ -17,7 +17,7 @@ public class EvaluationTests
         var splits = BuiltinShapes.Generate(seed: 2, trainCount: 1000, testCount: 400);
         var config = new DcganConfig { Ngf = 16, Ndf = 16, Nz = 32 };
         var run = new RunFolder(dir.Combine("run"));
-        DcganTrainer.Train(splits.Train, run, config, new TrainingOptions { Epochs = 4, BatchSize = 32, CheckpointEvery = 0, Seed = 1 }, CPU);
+        DcganTrainer.Train(splits.Train, run, config, new TrainingOptions { Epochs = 4, BatchSize = 32, CheckpointEvery = 0, Seed = 1, Precision = TrainingPrecision.Fp32 }, CPU);
         var model = dir.Combine("d.onnx");
         RunExport.Export(run, model);
         var ml = new MLContext(seed: 0);

@@ -37,7 +37,7 @@ public class ExporterParityTests
         try
         {
             var run = new RunFolder(dir);
-            DcganTrainer.Train(BuiltinShapes.GenerateSplit(2, 0, 256, 32, 3), run, config, new TrainingOptions { Epochs = 2, BatchSize = 32, CheckpointEvery = 0 }, CPU);
+            DcganTrainer.Train(BuiltinShapes.GenerateSplit(2, 0, 256, 32, 3), run, config, new TrainingOptions { Epochs = 2, BatchSize = 32, CheckpointEvery = 0, Precision = TrainingPrecision.Fp32 }, CPU);
             using var d = new DcganDiscriminator(config);
             CheckpointStore.Load(new CheckpointStore(run).LatestPathOrNull()!, null, d);
             AssertParity(d, batch: 7, seed: 3);

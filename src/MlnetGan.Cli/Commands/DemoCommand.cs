@@ -61,9 +61,10 @@ internal static class DemoCommand
         var seed = SharedOptions.Seed();
         var device = SharedOptions.Device();
         var fallback = SharedOptions.AllowCpuFallback();
+        var precision = SharedOptions.Precision();
         var command = new Command("demo", "Train, export, featurize and evaluate on the built-in dataset (no download); ends with the accuracy table and the report's path.")
         {
-            output, force, epochs, trainImages, testImages, width, batchSize, realLabel, budgets, repeats, seed, device, fallback,
+            output, force, epochs, trainImages, testImages, width, batchSize, realLabel, budgets, repeats, seed, device, fallback, precision,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -85,6 +86,7 @@ internal static class DemoCommand
             var options = new TrainingOptions
             {
                 Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batchSize), RealLabel = parse.GetValue(realLabel), Seed = seedValue, CheckpointEvery = 0,
+                Precision = parse.GetValue(precision),
             }.Validate();
             var evaluation = new EvaluationOptions
             {
@@ -92,7 +94,7 @@ internal static class DemoCommand
             };
             var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
             var splits = BuiltinShapes.Generate((int)(seedValue & 0x7FFFFFFF), parse.GetValue(trainImages), parse.GetValue(testImages));
-            AnsiConsole.MarkupLineInterpolated($"Demo: a DCGAN ({CheckpointStore.Describe(model)}) on {splits.Train.Count} built-in images, {options.Epochs} epochs, on {torchDevice}; report in {run.Root}");
+            AnsiConsole.MarkupLineInterpolated($"Demo: a DCGAN ({CheckpointStore.Describe(model)}) on {splits.Train.Count} built-in images, {options.Epochs} epochs, on {torchDevice} in {SharedOptions.Describe(TrainingPrecisions.Resolve(options.Precision, torchDevice), options.Precision, torchDevice)}; report in {run.Root}");
 
             var trained = await Task.Run(() => ConsoleProgress.Train(run, splits.Train, model, options, torchDevice, resume: false, cancellation), CancellationToken.None);
             if (trained.Interrupted) return CliApp.InterruptedExitCode;
@@ -107,6 +109,7 @@ internal static class DemoCommand
                 ("model", $"DCGAN {CheckpointStore.Describe(model)}, {model.FeatureLength:N0} features"),
                 ("training", $"{trained.Step} steps in {trained.Elapsed.TotalSeconds:F0} s ({trained.ImagesPerSecond:F0} images/s over the whole training), batch {options.BatchSize}, real label {options.RealLabel:0.##}, seed {seedValue}, {ConvolutionFlops.TrainingStep(model, options.BatchSize) * trained.Step / 1e12:F1} TFLOP"),
                 ("device", torchDevice.ToString()),
+                ("precision", SharedOptions.Describe(trained.Precision, options.Precision, torchDevice)),
             ], clock, generated);
             return 0;
         }

@@ -34,9 +34,10 @@ internal static class PaperCommand
         var seed = SharedOptions.Seed();
         var device = SharedOptions.Device();
         var fallback = SharedOptions.AllowCpuFallback();
+        var precision = SharedOptions.Precision();
         var command = new Command("paper", "The DCGAN paper's CIFAR-10 evaluation in one resumable command: train (no labels), export, evaluate, report.")
         {
-            data, output, budget, budgets, repeats, width, batchSize, seed, device, fallback,
+            data, output, budget, budgets, repeats, width, batchSize, seed, device, fallback, precision,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -58,7 +59,7 @@ internal static class PaperCommand
             var splits = SharedOptions.LoadData(dataPath, DatasetFormat.Auto, skipCorrupt: false, model.ImageSize, model.Channels, seedValue);
             if (splits.Test is null) throw new DatasetException(dataPath, "has no test split; the paper's protocol scores on the official test images");
             var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
-            var options = new TrainingOptions { Epochs = epochBudget ?? 100_000, BatchSize = parse.GetValue(batchSize), Seed = seedValue }.Validate();
+            var options = new TrainingOptions { Epochs = epochBudget ?? 100_000, BatchSize = parse.GetValue(batchSize), Seed = seedValue, Precision = parse.GetValue(precision) }.Validate();
 
             if (!state.Trained)
             {
@@ -93,6 +94,7 @@ internal static class PaperCommand
                 ("model", $"DCGAN {CheckpointStore.Describe(model)}, {model.FeatureLength:N0} features"),
                 ("training", $"{checkpoint.Step} steps ({checkpoint.Step / (double)(splits.Train.Count / options.BatchSize):F1} epochs) in {state.TrainingSeconds:F0} s of training, budget {parse.GetValue(budget)}, batch {options.BatchSize}, seed {seedValue}"),
                 ("device", torchDevice.ToString()),
+                ("precision", SharedOptions.Describe(run.ReadConfig().Training.Precision, options.Precision, torchDevice)),
             ], clock);
             return 0;
         });

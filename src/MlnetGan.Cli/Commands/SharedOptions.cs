@@ -1,5 +1,7 @@
 using System.CommandLine;
 using MlnetGan.Data;
+using MlnetGan.Gan;
+using static TorchSharp.torch;
 
 namespace MlnetGan.Cli.Commands;
 
@@ -20,6 +22,17 @@ internal static class SharedOptions
 
     public static Option<bool> AllowCpuFallback() =>
         new("--allow-cpu-fallback") { Description = "When CUDA is requested but unavailable, log it and use the CPU instead of failing." };
+
+    public static Option<TrainingPrecision> Precision() => OptionParsers.KebabCase(new Option<TrainingPrecision>("--precision")
+    {
+        Description = "Training arithmetic: fp32, bf16 (mixed: float32 weights and optimizer, bfloat16 convolutions) or auto (bf16 where the CPU reports avx512_bf16 "
+            + "or amx_bf16, or on a CUDA GPU of compute capability 8.0 or more; fp32 elsewhere). A resumed run keeps its own unless this is given.",
+        DefaultValueFactory = _ => TrainingPrecision.Auto,
+    });
+
+    /// <summary>The precision a run trained in, in words: "bf16" or "fp32", with the reason where <c>auto</c> chose it.</summary>
+    public static string Describe(TrainingPrecision used, TrainingPrecision asked, Device device) =>
+        asked == TrainingPrecision.Auto ? $"{OptionParsers.Kebab(used)} (auto: {TrainingPrecisions.Bf16Support(device).Reason})" : OptionParsers.Kebab(used);
 
     public static Option<long> Seed() =>
         new("--seed") { Description = "Random seed (weights, shuffling, noise, label subsets).", DefaultValueFactory = _ => 0 };

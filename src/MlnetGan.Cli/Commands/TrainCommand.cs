@@ -37,6 +37,7 @@ internal static class TrainCommand
         OptionParsers.OneOf(generatorLoss, "feature-matching", "non-saturating");
         var inputNoise = new Option<double>("--d-input-noise") { Description = "Standard deviation of Gaussian noise added to the discriminator's input in training (Salimans et al.'s regularisation; 0: off).", DefaultValueFactory = _ => 0 };
         var dropout = new Option<double>("--d-dropout") { Description = "Dropout rate after each discriminator block in training (0: off).", DefaultValueFactory = _ => 0 };
+        var precision = SharedOptions.Precision();
         var realLabel = new Option<double>("--real-label") { Description = "DCGAN: the discriminator's target for real images (1: the paper's; 0.9: one-sided label smoothing).", DefaultValueFactory = _ => 1.0 };
         var noExport = new Option<bool>("--no-export") { Description = $"Do not export the discriminator to <out>/{ExportCommand.DefaultFileName} at the end." };
         var bnStats = ExportCommand.BatchNormStats();
@@ -44,7 +45,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a DCGAN on unlabeled images (labels are ignored), or a semi-supervised GAN with a few labels per class.")
         {
-            data, format, skipCorrupt, output, imageSize, channels, nz, ngf, ndf, batchSize, epochs, learningRate, learningRateDecay, checkpointEvery, seed, device, fallback, resume, allowDifferentData, mode, labelsPerClass, generatorLoss, inputNoise, dropout, realLabel, noExport, bnStats, bnBatches,
+            data, format, skipCorrupt, output, imageSize, channels, nz, ngf, ndf, batchSize, epochs, learningRate, learningRateDecay, checkpointEvery, seed, device, fallback, resume, allowDifferentData, mode, labelsPerClass, generatorLoss, inputNoise, dropout, realLabel, precision, noExport, bnStats, bnBatches,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -64,7 +65,7 @@ internal static class TrainCommand
                 SupervisedOnly = modeName == "supervised",
                 GeneratorLoss = parse.GetValue(generatorLoss) == "non-saturating" ? GeneratorLossKind.NonSaturating : GeneratorLossKind.FeatureMatching,
                 DiscriminatorInputNoise = parse.GetValue(inputNoise), DiscriminatorDropout = parse.GetValue(dropout),
-                RealLabel = parse.GetValue(realLabel),
+                RealLabel = parse.GetValue(realLabel), Precision = parse.GetValue(precision),
             }.Validate();
             if (saved is not null)
             {
@@ -74,6 +75,7 @@ internal static class TrainCommand
                     Epochs = IsGiven(parse, epochs) ? options.Epochs : saved.Training.Epochs,
                     LearningRate = IsGiven(parse, learningRate) ? options.LearningRate : saved.Training.LearningRate,
                     LearningRateDecayEpochs = IsGiven(parse, learningRateDecay) ? options.LearningRateDecayEpochs : saved.Training.LearningRateDecayEpochs,
+                    Precision = IsGiven(parse, precision) ? options.Precision : saved.Training.Precision,
                 };
             }
             int ModelOption(Option<int> option, Func<DcganConfig, int> savedValue) => saved is not null && !IsGiven(parse, option) ? savedValue(saved.Model) : parse.GetValue(option);
@@ -83,6 +85,8 @@ internal static class TrainCommand
             var dataFormat = saved is not null && !IsGiven(parse, format) && Enum.TryParse<DatasetFormat>(saved.Dataset.Format, out var savedFormat) ? savedFormat : parse.GetValue(format);
             if (dataFormat == DatasetFormat.Auto) dataFormat = DatasetLoader.Detect(dataArgument);
             var torchDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]"));
+            var askedPrecision = options.Precision;
+            options = options with { Precision = TrainingPrecisions.Resolve(askedPrecision, torchDevice) };
             var splits = SharedOptions.LoadData(dataArgument, dataFormat, parse.GetValue(skipCorrupt), modelImageSize, modelChannels, options.Seed);
             var model = new DcganConfig
             {
@@ -101,7 +105,7 @@ internal static class TrainCommand
             };
             // The run folder is this process's until the command ends (training, test accuracy and export).
             using var runLock = RunLock.Acquire(run);
-            AnsiConsole.MarkupLineInterpolated($"Training a {modeName switch { "dcgan" => "DCGAN", "supervised" => $"supervised-only discriminator on {options.LabelsPerClass} labels per class", _ => $"semi-supervised GAN with {options.LabelsPerClass} labels per class" }} ({CheckpointStore.Describe(model)}) on {splits.Train.Count} images from {splits.Train.Source} on {torchDevice}, into {run.Root}");
+            AnsiConsole.MarkupLineInterpolated($"Training a {modeName switch { "dcgan" => "DCGAN", "supervised" => $"supervised-only discriminator on {options.LabelsPerClass} labels per class", _ => $"semi-supervised GAN with {options.LabelsPerClass} labels per class" }} ({CheckpointStore.Describe(model)}) on {splits.Train.Count} images from {splits.Train.Source} on {torchDevice} in {SharedOptions.Describe(options.Precision, askedPrecision, torchDevice)}, into {run.Root}");
 
             var result = await Task.Run(() => ConsoleProgress.Train(run, splits.Train, model, options, torchDevice, isResume, cancellation, start: start), CancellationToken.None);
             if (result.Interrupted)
