@@ -21,7 +21,7 @@ internal static class ConsoleProgress
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var progress = new SynchronousProgress<TrainingProgress>(p =>
             {
-                var status = $"epoch {p.Epoch}/{(timeBudget is null ? p.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")} · {p.ImagesPerSecond:F0} img/s · D {p.LossD:F3} G {p.LossG:F3} · D(x) {p.DReal:F2} D(G(z)) {p.DFake:F2}";
+                var status = $"epoch {p.Epoch}/{(timeBudget is null ? p.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")} · {p.ImagesPerSecond:F0} img/s · D {p.LossD:F3} G {p.LossG:F3} · D(x) {p.DReal:F2} D(G(z)) {p.DFakeBeforeUpdate:F2}";
                 if (timeBudget is { } budget) report((long)(spent + clock.Elapsed).TotalSeconds, (long)budget.TotalSeconds, status);
                 else report(p.Step, p.TotalSteps, status);
             });

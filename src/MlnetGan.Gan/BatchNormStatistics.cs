@@ -34,7 +34,7 @@ public static class BatchNormStatistics
         discriminator.train();
         using (var noGrad = no_grad())
         using (var all = TensorImages.DatasetTensor(images, device))
-        using (var shuffle = new torch.Generator(SeedMixer.Mix(seed, 5), CPU))
+        using (var shuffle = new torch.Generator(SeedMixer.Mix(seed, (long)RandomStream.BatchNormRecomputation), CPU))
         {
             for (int n = 0; n < batches; n++)
             {

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace MlnetGan.Gan;
 
 /// <summary>A progress report, sent after every step.</summary>
-public readonly record struct TrainingProgress(long Step, long TotalSteps, int Epoch, int Epochs, double ImagesPerSecond, double LossD, double LossG, double DReal, double DFake);
+public readonly record struct TrainingProgress(long Step, long TotalSteps, int Epoch, int Epochs, double ImagesPerSecond, double LossD, double LossG, double DReal, double DFakeBeforeUpdate);
 
 /// <summary>How a call to <see cref="DcganTrainer.Train"/> ended, and the precision it trained in.</summary>
 public sealed record TrainingResult(long Step, long TotalSteps, bool Interrupted, string? LatestCheckpoint, TimeSpan Elapsed, double ImagesPerSecond, TrainingPrecision Precision);
@@ -36,8 +36,6 @@ public sealed record RunStartOptions
 /// </summary>
 public sealed class DcganTrainer
 {
-    private const long NoiseStream = 1, ShuffleStream = 2, FixedNoiseStream = 3, InitStream = 4, LabelledBatchStream = 6, RegularizationStream = 7;
-
     /// <summary>
     /// Trains (or, when <paramref name="run"/> holds a checkpoint and <paramref name="resume"/> is set, continues) on
     /// <paramref name="dataset"/> and writes config, metrics, TensorBoard events, sample grids and checkpoints into <paramref name="run"/>,
@@ -77,7 +75,7 @@ public sealed class DcganTrainer
 
         using var generator = new DcganGenerator(model);
         using var discriminator = new DcganDiscriminator(model);
-        using (var initGenerator = new torch.Generator(SeedMixer.Mix(options.Seed, InitStream), CPU))
+        using (var initGenerator = new torch.Generator(SeedMixer.Mix(options.Seed, (long)RandomStream.WeightInit), CPU))
         {
             WeightInit.Apply(generator, initGenerator);
             WeightInit.Apply(discriminator, initGenerator);
@@ -88,6 +86,9 @@ public sealed class DcganTrainer
         discriminator.Regularization = options.Regularization;
         using var optimizerG = optim.Adam(generator.parameters(), options.LearningRate, options.Beta1, options.Beta2);
         using var optimizerD = optim.Adam(discriminator.parameters(), options.LearningRate, options.Beta1, options.Beta2);
+        ITrainingStep trainingStep = labelled is null ? new DcganStep(generator, discriminator, optimizerG, optimizerD, options.RealLabel)
+            : options.SupervisedOnly ? new SupervisedStep(discriminator, optimizerD)
+            : new SemiSupervisedStep(generator, discriminator, optimizerG, optimizerD, options.GeneratorLoss);
 
         long startStep = 0;
         if (latest is not null)
@@ -107,8 +108,7 @@ public sealed class DcganTrainer
 
         var clock = Stopwatch.StartNew();
         var intervalClock = Stopwatch.StartNew();
-        var sums = new double[5];
-        int inInterval = 0;
+        var interval = new MetricsAccumulator();
         long step = startStep;
         long lastSaved = startStep;
         string? latestCheckpoint = latest;
@@ -130,52 +130,43 @@ public sealed class DcganTrainer
                 if (stepInEpoch == 0 || permutation is null)
                 {
                     permutation?.Dispose();
-                    using var shuffle = new torch.Generator(SeedMixer.Mix(options.Seed, ShuffleStream, epoch), CPU);
+                    using var shuffle = new torch.Generator(SeedMixer.Mix(options.Seed, (long)RandomStream.Shuffle, epoch), CPU);
                     permutation = TensorImages.MoveTo(randperm(dataset.Count, generator: shuffle), device);
                 }
 
                 double learningRate = options.LearningRateAt(step, stepsPerEpoch);
                 SetLearningRate(optimizerG, learningRate);
                 SetLearningRate(optimizerD, learningRate);
+                if (discriminator.Regularization.IsActive) discriminator.SeedRegularization(SeedMixer.Mix(options.Seed, (long)RandomStream.Regularization, step));
                 StepLosses losses;
-                if (discriminator.Regularization.IsActive) discriminator.SeedRegularization(SeedMixer.Mix(options.Seed, RegularizationStream, step));
                 using (var scope = NewDisposeScope())
                 {
-                    Tensor Real() => TensorImages.ToModelRange(images.index_select(0, permutation.narrow(0, stepInEpoch * options.BatchSize, options.BatchSize)));
-                    Tensor StepNoise() => Noise(options.Seed, NoiseStream, step, options.BatchSize, model.Nz, device);
-                    if (labelled is null) losses = TrainStep(generator, discriminator, optimizerG, optimizerD, Real(), StepNoise(), options.RealLabel);
-                    else
-                    {
-                        // The supervised-only baseline needs neither the unlabelled batch nor noise (both are per-step streams, so skipping them shifts nothing).
-                        var (labelledImages, labels) = labelled.Batch(options.Seed, step, options.BatchSize);
-                        losses = options.SupervisedOnly
-                            ? SupervisedStep(discriminator, optimizerD, labelledImages, labels)
-                            : SemiSupervisedStep(generator, discriminator, optimizerG, optimizerD, Real(), labelledImages, labels, StepNoise(), options.GeneratorLoss);
-                    }
+                    var batches = new StepBatches(
+                        real: () => TensorImages.ToModelRange(images.index_select(0, permutation.narrow(0, stepInEpoch * options.BatchSize, options.BatchSize))),
+                        noise: () => Noise(options.Seed, RandomStream.TrainingNoise, step, options.BatchSize, model.Nz, device),
+                        labelled: labelled is null ? null : () => labelled.Batch(options.Seed, step, options.BatchSize));
+                    losses = trainingStep.Run(batches);
                 }
                 step++;
 
                 if (!double.IsFinite(losses.LossD) || !double.IsFinite(losses.LossG))
                     throw Diverged($"training diverged at step {step} (epoch {epoch + 1}): loss_D = {losses.LossD}, loss_G = {losses.LossG}.");
 
-                Accumulate(sums, losses);
-                inInterval++;
+                interval.Add(losses);
                 imagesPerSecond = (step - startStep) * (double)options.BatchSize / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                progress?.Report(new TrainingProgress(step, totalSteps, epoch + 1, options.Epochs, imagesPerSecond, losses.LossD, losses.LossG, losses.DReal, losses.DFakeBefore));
+                progress?.Report(new TrainingProgress(step, totalSteps, epoch + 1, options.Epochs, imagesPerSecond, losses.LossD, losses.LossG, losses.DReal, losses.DFakeBeforeUpdate));
 
                 if (step % options.MetricsEvery == 0 || step == totalSteps)
                 {
-                    double rate = inInterval * (double)options.BatchSize / Math.Max(intervalClock.Elapsed.TotalSeconds, 1e-9);
-                    var row = new MetricsRow(step, epoch + 1, sums[0] / inInterval, sums[1] / inInterval, sums[2] / inInterval, sums[3] / inInterval, sums[4] / inInterval, rate);
+                    double rate = interval.Steps * (double)options.BatchSize / Math.Max(intervalClock.Elapsed.TotalSeconds, 1e-9);
+                    var row = interval.TakeRow(step, epoch + 1, rate);
                     metrics.Append(row);
                     tensorBoard.Append(row);
-                    Array.Clear(sums);
-                    inInterval = 0;
                     intervalClock.Restart();
                 }
 
                 bool epochEnd = step % stepsPerEpoch == 0;
-                if (epochEnd && !options.SupervisedOnly)
+                if (epochEnd && trainingStep.TrainsGenerator)
                 {
                     var samples = run.SamplePath((int)(step / stepsPerEpoch));
                     WriteSamples(generator, fixedNoise, samples, model);
@@ -206,99 +197,6 @@ public sealed class DcganTrainer
         TrainingResult Result(bool interrupted) => new(step, totalSteps, interrupted, latestCheckpoint, clock.Elapsed, imagesPerSecond, options.Precision);
     }
 
-    /// <summary>The losses and discriminator outputs of one step.</summary>
-    public readonly record struct StepLosses(double LossD, double LossG, double DReal, double DFakeBefore, double DFakeAfter);
-
-    /// <summary>
-    /// One DCGAN step on a real batch (already in [-1, 1]) and a noise batch: the D update, then the G update.
-    /// Exposed so that the benchmark's bare loop and the trainer run the same arithmetic. <paramref name="realLabel"/> is D's
-    /// target for real images (below 1: one-sided label smoothing); G's target stays 1.
-    /// </summary>
-    public static StepLosses TrainStep(DcganGenerator generator, DcganDiscriminator discriminator, OptimizerHelper optimizerG, OptimizerHelper optimizerD, Tensor real, Tensor noise,
-        double realLabel = 1.0)
-    {
-        using var scope = NewDisposeScope();
-        long n = real.shape[0];
-        var ones = torch.ones(n, 1, device: real.device);
-        var realTargets = realLabel == 1.0 ? ones : torch.full(n, 1, realLabel, device: real.device);
-        var zeros = torch.zeros(n, 1, device: real.device);
-
-        optimizerD.zero_grad();
-        var realLogits = discriminator.forward(real);
-        var lossReal = nn.functional.binary_cross_entropy_with_logits(realLogits, realTargets);
-        lossReal.backward();
-        var fake = generator.forward(noise);
-        var fakeLogits = discriminator.forward(fake.detach());
-        var lossFake = nn.functional.binary_cross_entropy_with_logits(fakeLogits, zeros);
-        lossFake.backward();
-        optimizerD.step();
-
-        optimizerG.zero_grad();
-        var fakeLogitsAfter = discriminator.forward(fake);
-        var lossG = nn.functional.binary_cross_entropy_with_logits(fakeLogitsAfter, ones);
-        lossG.backward();
-        optimizerG.step();
-
-        return new StepLosses(
-            (lossReal + lossFake).item<float>(), lossG.item<float>(),
-            realLogits.sigmoid().mean().item<float>(), fakeLogits.sigmoid().mean().item<float>(), fakeLogitsAfter.sigmoid().mean().item<float>());
-    }
-
-    /// <summary>
-    /// One semi-supervised step (Salimans et al. 2016): D on a labelled batch (cross-entropy over K classes), an unlabelled
-    /// real batch and a generated batch (the implicit fake class, see <see cref="SemiSupervisedLoss"/>); then G by feature
-    /// matching on D's last block or by the non-saturating loss. "D(x)" in the metrics is Z / (Z + 1).
-    /// </summary>
-    public static StepLosses SemiSupervisedStep(DcganGenerator generator, DcganDiscriminator discriminator, OptimizerHelper optimizerG, OptimizerHelper optimizerD,
-        Tensor real, Tensor labelledImages, Tensor labels, Tensor noise, GeneratorLossKind generatorLoss)
-    {
-        using var scope = NewDisposeScope();
-        optimizerD.zero_grad();
-        var labelledLogits = discriminator.forward(labelledImages);
-        var realLogits = discriminator.forward(real);
-        var fake = generator.forward(noise);
-        var fakeLogits = discriminator.forward(fake.detach());
-        var lossD = SemiSupervisedLoss.Discriminator(labelledLogits, labels, realLogits, fakeLogits);
-        lossD.backward();
-        optimizerD.step();
-
-        optimizerG.zero_grad();
-        var (fakeLogitsAfter, fakeActivations) = discriminator.ForwardWithActivations(fake);
-        Tensor lossG;
-        if (generatorLoss == GeneratorLossKind.FeatureMatching)
-        {
-            Tensor realFeatures;
-            using (no_grad()) realFeatures = discriminator.ForwardWithActivations(real).Activations[^1];
-            lossG = SemiSupervisedLoss.GeneratorFeatureMatching(realFeatures, fakeActivations[^1]);
-        }
-        else
-        {
-            lossG = SemiSupervisedLoss.GeneratorNonSaturating(fakeLogitsAfter);
-        }
-        lossG.backward();
-        optimizerG.step();
-
-        return new StepLosses(lossD.item<float>(), lossG.item<float>(),
-            SemiSupervisedLoss.ProbabilityReal(realLogits).mean().item<float>(), SemiSupervisedLoss.ProbabilityReal(fakeLogits).mean().item<float>(),
-            SemiSupervisedLoss.ProbabilityReal(fakeLogitsAfter).mean().item<float>());
-    }
-
-    /// <summary>
-    /// One step of the supervised-only baseline: D by cross-entropy on the labelled batch alone. Its "D(x)" metric is the
-    /// batch's training accuracy; the generator is untouched (loss_G is reported as 0).
-    /// </summary>
-    public static StepLosses SupervisedStep(DcganDiscriminator discriminator, OptimizerHelper optimizerD, Tensor labelledImages, Tensor labels)
-    {
-        using var scope = NewDisposeScope();
-        optimizerD.zero_grad();
-        var logits = discriminator.forward(labelledImages);
-        var loss = nn.functional.cross_entropy(logits, labels);
-        loss.backward();
-        optimizerD.step();
-        var accuracy = logits.argmax(1).eq(labels).to_type(ScalarType.Float32).mean().item<float>();
-        return new StepLosses(loss.item<float>(), 0, accuracy, 0, 0);
-    }
-
     /// <summary>The labelled images of a semi-supervised run, on the device, and the per-step batches drawn from them.</summary>
     private sealed class LabelledSubset : IDisposable
     {
@@ -317,7 +215,7 @@ public sealed class DcganTrainer
             if (options.LabelsPerClass < 1) throw new ArgumentException("semi-supervised training needs --labels-per-class of at least 1");
             if (dataset.ClassNames.Count != model.NumClasses)
                 throw new ArgumentException($"the model has {model.NumClasses} classes but the dataset has {dataset.ClassNames.Count}");
-            var random = new Random(SeedMixer.MixToInt(options.Seed, 5));
+            var random = new Random(SeedMixer.MixToInt(options.Seed, (long)RandomStream.LabelledSubset));
             var chosen = new List<int>();
             for (int k = 0; k < model.NumClasses; k++)
             {
@@ -335,7 +233,7 @@ public sealed class DcganTrainer
         /// <summary>The labelled batch of step <paramref name="step"/> (with replacement), scaled to [-1, 1].</summary>
         public (Tensor Images, Tensor Labels) Batch(long seed, long step, int batchSize)
         {
-            using var draw = new torch.Generator(SeedMixer.Mix(seed, LabelledBatchStream, step), CPU);
+            using var draw = new torch.Generator(SeedMixer.Mix(seed, (long)RandomStream.LabelledBatch, step), CPU);
             var indices = TensorImages.MoveTo(randint(images.shape[0], [Math.Min(batchSize, images.shape[0])], generator: draw), images.device);
             return (TensorImages.ToModelRange(images.index_select(0, indices)), labels.index_select(0, indices));
         }
@@ -348,14 +246,14 @@ public sealed class DcganTrainer
     }
 
     /// <summary>Latent noise [count, nz, 1, 1] from stream (<paramref name="stream"/>, <paramref name="index"/>) of <paramref name="seed"/>.</summary>
-    public static Tensor Noise(long seed, long stream, long index, long count, long nz, Device device)
+    public static Tensor Noise(long seed, RandomStream stream, long index, long count, long nz, Device device)
     {
-        using var generator = new torch.Generator(SeedMixer.Mix(seed, stream, index), CPU);
+        using var generator = new torch.Generator(SeedMixer.Mix(seed, (long)stream, index), CPU);
         return TensorImages.MoveTo(randn([count, nz, 1, 1], generator: generator), device);
     }
 
     /// <summary>The fixed noise a run samples its grids from (the same for every epoch of a run).</summary>
-    public static Tensor FixedNoise(long seed, long count, long nz, Device device) => Noise(seed, FixedNoiseStream, 0, count, nz, device);
+    public static Tensor FixedNoise(long seed, long count, long nz, Device device) => Noise(seed, RandomStream.FixedNoise, 0, count, nz, device);
 
     /// <summary>
     /// G(noise) as a PNG grid. G runs in training mode (batch statistics), as in the reference DCGAN code; G's running
@@ -373,14 +271,5 @@ public sealed class DcganTrainer
     private static void SetLearningRate(Adam optimizer, double learningRate)
     {
         foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
-    }
-
-    private static void Accumulate(double[] sums, StepLosses l)
-    {
-        sums[0] += l.LossD;
-        sums[1] += l.LossG;
-        sums[2] += l.DReal;
-        sums[3] += l.DFakeBefore;
-        sums[4] += l.DFakeAfter;
     }
 }

@@ -3,8 +3,41 @@ using MlnetGan.Data;
 
 namespace MlnetGan.Gan;
 
-/// <summary>One row of <c>metrics.csv</c>: means over the steps since the previous row.</summary>
+/// <summary>
+/// One row of <c>metrics.csv</c>: means over the steps since the previous row. D(G(z)) before and after D's update are the
+/// CSV's <c>d_g_z1</c> and <c>d_g_z2</c>, the names of PyTorch's DCGAN example.
+/// </summary>
 public sealed record MetricsRow(long Step, int Epoch, double LossD, double LossG, double DReal, double DFakeBeforeUpdate, double DFakeAfterUpdate, double ImagesPerSecond);
+
+/// <summary>Sums the losses of the steps of one metrics interval; <see cref="TakeRow"/> turns them into their means.</summary>
+public sealed class MetricsAccumulator
+{
+    private double lossD, lossG, dReal, dFakeBeforeUpdate, dFakeAfterUpdate;
+
+    /// <summary>Steps added since the last row.</summary>
+    public int Steps { get; private set; }
+
+    /// <summary>Adds one step's losses.</summary>
+    public void Add(StepLosses losses)
+    {
+        lossD += losses.LossD;
+        lossG += losses.LossG;
+        dReal += losses.DReal;
+        dFakeBeforeUpdate += losses.DFakeBeforeUpdate;
+        dFakeAfterUpdate += losses.DFakeAfterUpdate;
+        Steps++;
+    }
+
+    /// <summary>The means of the interval as the row of <paramref name="step"/>, and a fresh start for the next interval.</summary>
+    public MetricsRow TakeRow(long step, int epoch, double imagesPerSecond)
+    {
+        if (Steps == 0) throw new InvalidOperationException("no step was added since the last metrics row");
+        var row = new MetricsRow(step, epoch, lossD / Steps, lossG / Steps, dReal / Steps, dFakeBeforeUpdate / Steps, dFakeAfterUpdate / Steps, imagesPerSecond);
+        lossD = lossG = dReal = dFakeBeforeUpdate = dFakeAfterUpdate = 0;
+        Steps = 0;
+        return row;
+    }
+}
 
 /// <summary>The run's <c>metrics.csv</c>: a header, then one row per metrics interval.</summary>
 public sealed class MetricsLog(string path)

@@ -20,7 +20,7 @@ public static class Sampling
     public static byte[] SampleGrid(DcganGenerator generator, int count, long seed)
     {
         using var scope = NewDisposeScope();
-        var noise = DcganTrainer.Noise(seed, 10, 0, count, generator.Config.Nz, CPU);
+        var noise = DcganTrainer.Noise(seed, RandomStream.SampleGrid, 0, count, generator.Config.Nz, CPU);
         return Grid(generator, noise, columns: (int)Math.Ceiling(Math.Sqrt(count)));
     }
 
@@ -41,7 +41,7 @@ public static class Sampling
         {
             using var scope = NewDisposeScope();
             int n = Math.Min(batchSize, count - start);
-            var images = generator.forward(DcganTrainer.Noise(seed, 12, batch, n, c.Nz, CPU));
+            var images = generator.forward(DcganTrainer.Noise(seed, RandomStream.SampleDataset, batch, n, c.Nz, CPU));
             TensorImages.ToBytes(images).CopyTo(pixels, (long)start * length);
         }
         return new ImageDataset(pixels, Enumerable.Repeat(ImageDataset.Unlabeled, count).ToArray(), c.Channels, c.ImageSize, c.ImageSize, classNames, "generated");
@@ -54,7 +54,7 @@ public static class Sampling
     public static byte[] InterpolationStrip(DcganGenerator generator, int rows, int steps, long seed)
     {
         using var scope = NewDisposeScope();
-        var ends = DcganTrainer.Noise(seed, 11, 0, 2 * rows, generator.Config.Nz, CPU);
+        var ends = DcganTrainer.Noise(seed, RandomStream.Interpolation, 0, 2 * rows, generator.Config.Nz, CPU);
         var alphas = linspace(0, 1, steps).reshape(1, steps, 1, 1, 1);
         var start = ends.narrow(0, 0, rows).unsqueeze(1);
         var end = ends.narrow(0, rows, rows).unsqueeze(1);

@@ -25,12 +25,13 @@ public static class SemiSupervisedLoss
 
     /// <summary>
     /// Feature matching (Salimans et al.'s recommendation for classification): the squared distance between the mean
-    /// intermediate discriminator features of a real and a generated batch, || E f(x) - E f(G(z)) ||^2, in float32
-    /// whatever the features' type.
+    /// intermediate discriminator features of a real and a generated batch, || E f(x) - E f(G(z)) ||^2, computed in at least
+    /// float32 precision (bf16 features of mixed-precision training are widened first).
     /// </summary>
     public static Tensor GeneratorFeatureMatching(Tensor realFeatures, Tensor fakeFeatures)
     {
-        var difference = realFeatures.flatten(1).AsType(ScalarType.Float32).mean([0]) - fakeFeatures.flatten(1).AsType(ScalarType.Float32).mean([0]);
+        static Tensor Wide(Tensor t) => t.dtype is ScalarType.BFloat16 or ScalarType.Float16 ? t.to_type(ScalarType.Float32) : t;
+        var difference = Wide(realFeatures.flatten(1)).mean([0]) - Wide(fakeFeatures.flatten(1)).mean([0]);
         return difference.pow(2).sum();
     }
 

@@ -78,7 +78,7 @@ public class MixedPrecisionTests
         var before = weight.detach().clone();
         var real = TensorImages.ToModelRange(TensorImages.DatasetTensor(Shapes(32), CPU));
 
-        DcganTrainer.TrainStep(g, d, optG, optD, real, DcganTrainer.Noise(1, 1, 0, 32, Small.Nz, CPU));
+        new DcganStep(g, d, optG, optD).Run(real, DcganTrainer.Noise(1, RandomStream.TrainingNoise, 0, 32, Small.Nz, CPU));
 
         Assert.Equal(ScalarType.Float32, weight.dtype);
         var update = weight.detach() - before;

@@ -48,8 +48,8 @@ public class TrainerTests
         // The same weights, batch and noise: D's loss on real images with target 0.9 exceeds the loss with target 1 by
         // exactly the mean of 0.1 * logit (BCE(l, t) = softplus(l) - t * l); G's loss, computed after D's update, differs.
         var real = TensorImages.ToModelRange(TensorImages.DatasetTensor(Shapes(32), CPU));
-        var noise = DcganTrainer.Noise(1, 1, 0, 32, Small.Nz, CPU);
-        (DcganTrainer.StepLosses Losses, double MeanRealLogit) Step(double realLabel)
+        var noise = DcganTrainer.Noise(1, RandomStream.TrainingNoise, 0, 32, Small.Nz, CPU);
+        (StepLosses Losses, double MeanRealLogit) Step(double realLabel)
         {
             using var g = new DcganGenerator(Small);
             using var d = new DcganDiscriminator(Small);
@@ -62,7 +62,7 @@ public class TrainerTests
             using (no_grad()) logit = d.forward(real).mean().item<float>();
             using var optG = optim.Adam(g.parameters(), 2e-4, 0.5, 0.999);
             using var optD = optim.Adam(d.parameters(), 2e-4, 0.5, 0.999);
-            return (DcganTrainer.TrainStep(g, d, optG, optD, real, noise, realLabel), logit);
+            return (new DcganStep(g, d, optG, optD, realLabel).Run(real, noise), logit);
         }
 
         var (plain, logit) = Step(1.0);

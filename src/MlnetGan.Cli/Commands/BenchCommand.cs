@@ -372,16 +372,17 @@ internal static class BenchCommand
         using var images = TensorImages.DatasetTensor(data, device);
         const int distinctBatches = 8;
         var batches = Enumerable.Range(0, distinctBatches).Select(i => TensorImages.ToModelRange(images.narrow(0, i * batchSize, batchSize))).ToArray();
-        var noises = Enumerable.Range(0, distinctBatches).Select(i => DcganTrainer.Noise(1, 1, i, batchSize, model.Nz, device)).ToArray();
+        var noises = Enumerable.Range(0, distinctBatches).Select(i => DcganTrainer.Noise(1, RandomStream.TrainingNoise, i, batchSize, model.Nz, device)).ToArray();
         try
         {
-            for (int i = 0; i < 5; i++) DcganTrainer.TrainStep(g, d, optG, optD, batches[i % distinctBatches], noises[i % distinctBatches]);
+            var step = new DcganStep(g, d, optG, optD);
+            for (int i = 0; i < 5; i++) step.Run(batches[i % distinctBatches], noises[i % distinctBatches]);
             var clock = Stopwatch.StartNew();
             ConsoleProgress.Run($"bare loop {OptionParsers.Kebab(precision)}", report =>
             {
                 for (int i = 0; i < steps; i++)
                 {
-                    DcganTrainer.TrainStep(g, d, optG, optD, batches[i % distinctBatches], noises[i % distinctBatches]);
+                    step.Run(batches[i % distinctBatches], noises[i % distinctBatches]);
                     report(i + 1, steps, $"{(i + 1) * (double)batchSize / clock.Elapsed.TotalSeconds:F0} img/s");
                 }
             });
