@@ -25,6 +25,35 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void PrecisionIsPrintedRecordedKeptOnResumeAndChecked()
+    {
+        using var dir = new TempDirectory();
+        var data = WriteTinyCifar(dir);
+        var run = dir.Combine("run");
+
+        var first = CliRunner.Run(["train", "--data", data, "--out", run, "--epochs", "1", "--precision", "bf16", "--no-export", .. Tiny]);
+        Assert.True(first.ExitCode == 0, first.All);
+        // Spectre wraps long lines at the console width, so compare with the line breaks folded into spaces.
+        static string Folded(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
+        Assert.Contains(" in bf16, into ", Folded(first.Output));
+        Assert.Contains("\"precision\": \"bf16\"", File.ReadAllText(Path.Combine(run, "config.json")));
+
+        var resumed = CliRunner.Run(["train", "--out", run, "--epochs", "2", "--resume", "--no-export", .. Tiny]);
+        Assert.True(resumed.ExitCode == 0, resumed.All);
+        Assert.Contains(" in bf16, into ", Folded(resumed.Output));
+        Assert.Contains("\"precision\": \"bf16\"", File.ReadAllText(Path.Combine(run, "config.json")));
+
+        var auto = CliRunner.Run(["train", "--data", data, "--out", dir.Combine("auto"), "--epochs", "1", "--no-export", .. Tiny]);
+        Assert.True(auto.ExitCode == 0, auto.All);
+        Assert.Matches(@" in (bf16|fp32) \(auto: ", Folded(auto.Output));
+
+        var bad = CliRunner.Run(["train", "--data", data, "--out", dir.Combine("bad"), "--precision", "fp16", .. Tiny]);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("--precision", bad.Error);
+        Assert.False(Directory.Exists(dir.Combine("bad")));
+    }
+
+    [Fact]
     public void TrainsOnCifarBinaryThenRefusesToOverwriteThenResumes()
     {
         using var dir = new TempDirectory();
