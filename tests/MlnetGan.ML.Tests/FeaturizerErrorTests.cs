@@ -96,7 +96,7 @@ public class FeaturizerErrorTests
 
         var info = DcganModelInfo.Read(stripped);
 
-        Assert.Equal((32, 3, (16 + 32 + 64) * 16, "unknown"), (info.ImageSize, info.Channels, info.FeatureLength, info.Mode));
+        Assert.Equal((32, 3, (16 + 32 + 64) * 16, (DiscriminatorMode?)null), (info.ImageSize, info.Channels, info.FeatureLength, info.Mode));
         // An explicit size that contradicts the input's fixed shape would fail in ONNX Runtime later; it is named now.
         Assert.Contains("image size 28 contradicts its graph", Assert.Throws<DcganModelException>(() => DcganModelInfo.Read(stripped, imageSize: 28)).Message);
     }

@@ -72,7 +72,6 @@ public sealed class DcganFeaturizerTransformer : ITransformer, IDisposable
         if (stockEquivalent is not null) return stockEquivalent;
         var info = ModelInfo;
         var context = new MLContext();
-        float scale = (info.PixelMax - info.PixelMin) / 255f;
         string source = Options.InputColumnName;
         var temporary = new List<string>();
         string Temp(string name) { var n = $"__mlnetgan_{name}"; temporary.Add(n); return n; }
@@ -88,12 +87,11 @@ public sealed class DcganFeaturizerTransformer : ITransformer, IDisposable
             }
             chain = chain.Append(context.Transforms.ExtractPixels(info.InputName, pixelsFrom,
                 colorsToExtract: info.Channels == 3 ? ImagePixelExtractingEstimator.ColorBits.Rgb : ImagePixelExtractingEstimator.ColorBits.Red,
-                interleavePixelColors: false, offsetImage: -info.PixelMin / scale, scaleImage: scale));
+                interleavePixelColors: false, offsetImage: info.Pixels.ByteOffset, scaleImage: info.Pixels.Scale));
         }
         else
         {
-            var expression = FormattableString.Invariant($"x => x * {scale:R} + {info.PixelMin:R}");
-            chain = context.Transforms.Expression(info.InputName, expression, source);
+            chain = context.Transforms.Expression(info.InputName, info.Pixels.FromByteExpression, source);
         }
         if (!inputSchema.Any(c => c.Name == info.InputName)) temporary.Add(info.InputName);
         var outputs = HasScore ? new[] { info.FeatureOutputName, info.ScoreOutputName! } : [info.FeatureOutputName];
