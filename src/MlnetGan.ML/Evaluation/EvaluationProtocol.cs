@@ -28,6 +28,7 @@ public sealed record EvaluationOptions
     /// <summary>Random labelled subsets per budget (the "all" budget has one subset, so one run).</summary>
     public int Repeats { get; init; } = 3;
 
+    /// <summary>The linear classifier fitted on the features.</summary>
     public ProbeClassifier Classifier { get; init; } = ProbeClassifier.LinearSvm;
 
     /// <summary>Seed of the subsets, the validation splits and the trainers.</summary>
