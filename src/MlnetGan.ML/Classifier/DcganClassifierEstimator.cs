@@ -39,7 +39,7 @@ public sealed class DcganClassifierEstimator : IEstimator<TransformerChain<ITran
         var info = featurizer.ModelInfo;
         if (info.ScoreLength < 2 || info.ClassNames.Count != info.ScoreLength)
             throw new ArgumentException($"{options.ModelPath}: is a {info.Mode?.Name() ?? "unknown"} discriminator with {info.ScoreLength} score output(s) and {info.ClassNames.Count} class names; " +
-                "classifying needs the K-class discriminator of a semi-supervised or supervised run (mlnetgan train --mode semi-supervised)", nameof(options));
+                "classifying needs the K-class discriminator of a semi-supervised or supervised run", nameof(options));
         if (info.ClassNames.Distinct().Count() != info.ClassNames.Count)
             throw new ArgumentException($"{options.ModelPath}: class names are not distinct ({string.Join(", ", info.ClassNames)})", nameof(options));
         ClassNames = info.ClassNames;
