@@ -65,7 +65,7 @@ Console.WriteLine($"{trainCount} training and {testCount} test images listed");
 var pipeline = mlContext.Transforms.Conversion.MapValueToKey("LabelKey", "Label")
     .Append(mlContext.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath"))
     .Append(mlContext.Transforms.ResizeImages("Image", imageWidth: 32, imageHeight: 32))
-    .Append(mlContext.Transforms.ExtractDcganFeatures(modelPath, outputColumnName: "Features", inputColumnName: "Image"))
+    .Append(mlContext.Transforms.ExtractDcganFeatures("Features", modelPath, inputColumnName: "Image"))
     .Append(mlContext.Transforms.NormalizeMeanVariance("Features"))
     .AppendCacheCheckpoint(mlContext)
     .Append(mlContext.MulticlassClassification.Trainers.SdcaNonCalibrated("LabelKey", "Features", lossFunction: new HingeLoss(), l1Regularization: 0, l2Regularization: 0.01f))

@@ -92,7 +92,7 @@ display(string.Join("\n", [$"| method ({labelsPerClass} labels per class) | test
 var onnxPath = Path.Combine(runFolder, "semi-supervised.onnx");
 RunExport.Export(new RunFolder(Path.Combine(runFolder, "semi-supervised")), onnxPath);
 var testView = new ImageDatasetDataView(test);
-var classifier = mlContext.Transforms.ClassifyWithDcgan(onnxPath, inputColumnName: "Pixels");
+var classifier = mlContext.Transforms.ClassifyWithDcgan("PredictedLabel", onnxPath, inputColumnName: "Pixels");
 var fitted = classifier.Fit(testView);
 var scored = fitted.Transform(testView);
 var metrics = mlContext.MulticlassClassification.Evaluate(scored, labelColumnName: "Label");

@@ -5,9 +5,16 @@ public enum DatasetFormat
 {
     /// <summary>Detect: CIFAR-10 batches by file names, IDX by magic number, otherwise an image folder.</summary>
     Auto,
+
+    /// <summary>CIFAR-10's binary batches (<c>data_batch_*.bin</c>, <c>test_batch.bin</c>).</summary>
     CifarBinary,
+
+    /// <summary>A folder of images, one subfolder per class.</summary>
     ImageFolder,
+
+    /// <summary>IDX files (MNIST and Fashion-MNIST), optionally gzipped.</summary>
     Idx,
+
     /// <summary>The procedural <see cref="BuiltinShapes"/> dataset.</summary>
     Builtin,
 }

@@ -35,8 +35,13 @@ public sealed class ImageDataset
     /// <summary>One label per image, an index into <see cref="ClassNames"/> or <see cref="Unlabeled"/>.</summary>
     public int[] Labels { get; }
 
+    /// <summary>Channels per image: 1 (luminance) or 3 (R, G, B).</summary>
     public int Channels { get; }
+
+    /// <summary>Height of every image in pixels.</summary>
     public int Height { get; }
+
+    /// <summary>Width of every image in pixels.</summary>
     public int Width { get; }
 
     /// <summary>Class names in label order.</summary>

@@ -18,15 +18,21 @@ public enum BatchNormSource
 public static class BatchNormStatistics
 {
     /// <summary>
-    /// Replaces every BatchNorm layer's running mean and variance with the average, over <paramref name="batches"/>
-    /// seeded random batches of <paramref name="batchSize"/> images, of the per-batch mean and (biased) variance of that
+    /// Replaces every BatchNorm layer's running mean and variance with the average, over the recipe's number of seeded
+    /// random batches of its batch size (at most every image), of the per-batch mean and (biased) variance of that
     /// layer's input, the network running as in training (earlier layers normalised by batch statistics). With one batch,
     /// eval mode then reproduces training mode on that batch exactly. Leaves the discriminator in eval mode.
     /// </summary>
-    public static void Recompute(DcganDiscriminator discriminator, ImageDataset images, int batches, int batchSize, long seed, Device device)
+    /// <param name="discriminator">The discriminator whose statistics are replaced.</param>
+    /// <param name="images">The training images the batches are drawn from.</param>
+    /// <param name="recipe">A recomputation with its batch count and batch size.</param>
+    /// <param name="seed">Seed of the batches.</param>
+    /// <param name="device">Where the discriminator and the images are.</param>
+    public static void Recompute(DcganDiscriminator discriminator, ImageDataset images, BatchNormRecipe recipe, long seed, Device device)
     {
-        if (batches < 1) throw new ArgumentException($"BatchNorm recomputation needs at least one batch, not {batches}");
-        batchSize = Math.Min(batchSize, images.Count);
+        if (recipe.Batches is not { } batches || recipe.BatchSize is not { } requested)
+            throw new ArgumentException($"BatchNorm recipe '{recipe}' gives no batch count and batch size to recompute with", nameof(recipe));
+        int batchSize = Math.Min(requested, images.Count);
         if (batchSize < 2) throw new ArgumentException("BatchNorm recomputation needs at least two images");
         var blocks = discriminator.Blocks;
         var means = new Tensor?[blocks.Count];
@@ -64,9 +70,6 @@ public static class BatchNormStatistics
         }
         discriminator.eval();
     }
-
-    /// <summary>How a model's statistics are named in its metadata and test-accuracy.json: "running" or "recompute:N".</summary>
-    public static string Describe(int? recomputedBatches) => recomputedBatches is { } n ? $"recompute:{n}" : "running";
 
     private static void Accumulate(ref Tensor? sum, Tensor value)
     {

@@ -40,10 +40,10 @@ public static class DiscriminatorClassifier
         using var discriminator = new DcganDiscriminator(config.Model);
         var state = CheckpointStore.Load(checkpoint, null, discriminator);
         discriminator.to(device);
-        if (batchNorm is not null)
-            BatchNormStatistics.Recompute(discriminator, batchNorm.Images, batchNorm.Batches, config.Training.BatchSize, config.Training.Seed, device);
+        var recipe = batchNorm is null ? BatchNormRecipe.Running : BatchNormRecipe.Recompute(batchNorm.Batches, config.Training.BatchSize);
+        if (batchNorm is not null) BatchNormStatistics.Recompute(discriminator, batchNorm.Images, recipe, config.Training.Seed, device);
         var result = new TestAccuracy(config.Mode, config.Training.LabelsPerClass, state.Step, test.Labels.Count(l => l != ImageDataset.Unlabeled), Accuracy(discriminator, test, device),
-            BatchNormStatistics.Describe(batchNorm?.Batches));
+            recipe.ToString());
         AtomicFile.WriteAllText(run.TestAccuracyPath, System.Text.Json.JsonSerializer.Serialize(result, RunFolder.Json));
         return result;
     }
@@ -64,7 +64,10 @@ public static class DiscriminatorClassifier
     }
 }
 
-/// <summary>A K-class discriminator's accuracy on a held-out test split, as saved in a run's test-accuracy.json.</summary>
+/// <summary>
+/// A K-class discriminator's accuracy on a held-out test split, as saved in a run's test-accuracy.json; its
+/// BatchNormStatistics are <see cref="BatchNormRecipe"/>'s short form (<c>running</c> or <c>recompute:N</c>).
+/// </summary>
 public sealed record TestAccuracy(string Mode, int LabelsPerClass, long Step, int TestImages, double Accuracy, string BatchNormStatistics);
 
 /// <summary>Recompute a discriminator's BatchNorm statistics from <paramref name="Batches"/> batches of the real training <paramref name="Images"/>.</summary>

@@ -47,10 +47,19 @@ public sealed class RunFolder
     /// <summary>The folder.</summary>
     public string Root { get; }
 
+    /// <summary>The run's configuration (<c>config.json</c>): model, training options, dataset, mode.</summary>
     public string ConfigPath => Path.Combine(Root, "config.json");
+
+    /// <summary>The training metrics, one CSV row per logged step (<c>metrics.csv</c>).</summary>
     public string MetricsPath => Path.Combine(Root, "metrics.csv");
+
+    /// <summary>The checkpoint folders (<c>checkpoints/</c>).</summary>
     public string CheckpointsPath => Path.Combine(Root, "checkpoints");
+
+    /// <summary>A K-class discriminator's measured test accuracy (<c>test-accuracy.json</c>).</summary>
     public string TestAccuracyPath => Path.Combine(Root, "test-accuracy.json");
+
+    /// <summary>Image grids of generated samples (<c>samples/</c>).</summary>
     public string SamplesPath => Path.Combine(Root, "samples");
 
     /// <summary>The TensorBoard event files (<c>tensorboard --logdir</c> this folder or any folder above it).</summary>

@@ -1,18 +1,21 @@
+using MlnetGan.Data;
 using static TorchSharp.torch;
 
 namespace MlnetGan.Gan;
 
-/// <summary>Converts between the byte images of <see cref="Data.ImageDataset"/> and model tensors scaled to [-1, 1].</summary>
+/// <summary>Converts between the byte images of <see cref="ImageDataset"/> and model tensors in <see cref="PixelRange.Model"/>, [-1, 1].</summary>
 public static class TensorImages
 {
+    private static readonly PixelRange Range = PixelRange.Model;
+
     /// <summary>Byte pixels (any integer or float dtype, 0..255) to float32 in [-1, 1]: x / 127.5 - 1.</summary>
-    public static Tensor ToModelRange(Tensor bytes) => bytes.to_type(ScalarType.Float32).div_(127.5).sub_(1.0);
+    public static Tensor ToModelRange(Tensor bytes) => bytes.to_type(ScalarType.Float32).div_(Range.BytesPerUnit).add_(Range.Min);
 
     /// <summary>A float tensor [N, C, H, W] in [-1, 1] to planar bytes, image after image (values are clamped and rounded).</summary>
     public static byte[] ToBytes(Tensor images)
     {
         using var scope = NewDisposeScope();
-        var bytes = images.detach().to(CPU).add(1.0).mul(127.5).round().clamp(0, 255).to_type(ScalarType.Byte).contiguous();
+        var bytes = images.detach().to(CPU).sub(Range.Min).mul(Range.BytesPerUnit).round().clamp(0, 255).to_type(ScalarType.Byte).contiguous();
         return bytes.data<byte>().ToArray();
     }
 
@@ -29,6 +32,6 @@ public static class TensorImages
     }
 
     /// <summary>The whole dataset's pixels as a uint8 tensor [N, C, H, W] on <paramref name="device"/>.</summary>
-    public static Tensor DatasetTensor(Data.ImageDataset dataset, Device device) =>
+    public static Tensor DatasetTensor(ImageDataset dataset, Device device) =>
         MoveTo(tensor(dataset.Pixels, [dataset.Count, dataset.Channels, dataset.Height, dataset.Width], ScalarType.Byte), device);
 }

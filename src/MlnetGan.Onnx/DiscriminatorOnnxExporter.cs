@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using Google.Protobuf;
 using MlnetGan.Data;
 using MlnetGan.Gan;
@@ -9,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace MlnetGan.Onnx;
 
-/// <summary>Provenance and options recorded in an exported model's <c>metadata_props</c>.</summary>
+/// <summary>What the exporter records beside the network: provenance, how the BatchNorm statistics were made, the mode.</summary>
 public sealed record OnnxExportInfo
 {
     /// <summary>What the discriminator was trained on.</summary>
@@ -27,20 +25,20 @@ public sealed record OnnxExportInfo
     /// <summary>The run's seed.</summary>
     public long Seed { get; init; }
 
-    /// <summary>Where the BatchNorm statistics come from: <c>running</c> averages or <c>recompute</c>d over training batches.</summary>
-    public string BatchNormStatistics { get; init; } = "running";
+    /// <summary>How the BatchNorm statistics were made.</summary>
+    public BatchNormRecipe BatchNormStatistics { get; init; } = BatchNormRecipe.Running;
 
-    /// <summary>The run's mode (dcgan, semi-supervised, supervised); null derives it from the head (1 logit: dcgan).</summary>
-    public string? Mode { get; init; }
+    /// <summary>The run's mode; null derives it from the head (1 logit: dcgan, K: semi-supervised).</summary>
+    public DiscriminatorMode? Mode { get; init; }
 }
 
 /// <summary>
-/// Writes a trained <see cref="DcganDiscriminator"/> as an ONNX model (opset 17, IR version 8) with the contract the
-/// ML.NET featurizer reads: input <c>image</c> float32 [N, C, S, S] in [-1, 1]; output <c>features</c> [N, F], every
-/// block's LeakyReLU output max-pooled to 4x4, flattened and concatenated in block order; output <c>score</c> [N, 1]
-/// (sigmoid of the head) for a DCGAN, or for a K-class discriminator <c>logits</c> [N, K] and their softmax
-/// <c>probabilities</c> [N, K] (the score, as ML.NET's multiclass trainers give it). BatchNorm is kept as
-/// BatchNormalization nodes in inference form (not folded), so the graph mirrors the network and reads by block.
+/// Writes a trained <see cref="DcganDiscriminator"/> as an ONNX model (opset 17, IR version 8) with the
+/// <see cref="DiscriminatorContract"/> the ML.NET featurizer reads: input <c>image</c> float32 [N, C, S, S] in [-1, 1];
+/// output <c>features</c> [N, F], every block's LeakyReLU output max-pooled to 4x4, flattened and concatenated in block
+/// order; output <c>score</c> [N, 1] (sigmoid of the head) for a DCGAN, or for a K-class discriminator <c>logits</c>
+/// [N, K] and their softmax <c>probabilities</c> [N, K] (the score, as ML.NET's multiclass trainers give it). BatchNorm is
+/// kept as BatchNormalization nodes in inference form (not folded), so the graph mirrors the network and reads by block.
 /// </summary>
 public static class DiscriminatorOnnxExporter
 {
@@ -50,49 +48,47 @@ public static class DiscriminatorOnnxExporter
     /// <summary>ONNX IR version written.</summary>
     public const int IrVersion = 8;
 
-    /// <summary>Prefix of MlnetGan's metadata keys.</summary>
-    public const string MetadataPrefix = "mlnetgan.";
-
     /// <summary>Builds the ONNX model of <paramref name="discriminator"/> (its weights and BatchNorm statistics as they are now).</summary>
     public static ModelProto Build(DcganDiscriminator discriminator, OnnxExportInfo info)
     {
         var config = discriminator.Config;
+        var contract = Contract(config, info);
         var graph = new OnnxGraphBuilder("mlnetgan_discriminator");
-        graph.Input("image", "N", config.Channels, config.ImageSize, config.ImageSize);
+        graph.Input(DiscriminatorContract.ImageInput, "N", config.Channels, config.ImageSize, config.ImageSize);
 
-        string x = "image";
+        string x = DiscriminatorContract.ImageInput;
         var taps = new List<string>();
         for (int b = 0; b < config.BlockCount; b++)
         {
             var block = discriminator.Blocks[b];
             var prefix = $"block{b + 1}";
-            x = graph.Node("Conv", $"{prefix}.conv", [x, graph.Initializer($"{prefix}.conv.weight", Shape(block.conv.weight!), Values(block.conv.weight!))],
+            x = graph.Node("Conv", [x, graph.Initializer($"{prefix}.conv.weight", Shape(block.conv.weight!), Values(block.conv.weight!))], [$"{prefix}.conv"], $"{prefix}.conv",
                 OnnxGraphBuilder.Ints("kernel_shape", 4, 4), OnnxGraphBuilder.Ints("strides", 2, 2), OnnxGraphBuilder.Ints("pads", 1, 1, 1, 1));
             if (block.bn is { } bn) x = BatchNorm(graph, prefix, bn, x);
-            x = graph.Node("LeakyRelu", $"{prefix}.act", [x], OnnxGraphBuilder.Float("alpha", (float)DiscriminatorBlock.LeakySlope));
+            x = graph.Node("LeakyRelu", [x], [$"{prefix}.act"], $"{prefix}.act", OnnxGraphBuilder.Float("alpha", (float)DiscriminatorBlock.LeakySlope));
             long pool = config.DiscriminatorSide(b) / 4;
             var grid = pool > 1
-                ? graph.Node("MaxPool", $"{prefix}.pool", [x], OnnxGraphBuilder.Ints("kernel_shape", pool, pool), OnnxGraphBuilder.Ints("strides", pool, pool))
+                ? graph.Node("MaxPool", [x], [$"{prefix}.pool"], $"{prefix}.pool", OnnxGraphBuilder.Ints("kernel_shape", pool, pool), OnnxGraphBuilder.Ints("strides", pool, pool))
                 : x;
-            taps.Add(graph.Node("Flatten", $"{prefix}.features", [grid], OnnxGraphBuilder.Int("axis", 1)));
+            taps.Add(graph.Node("Flatten", [grid], [$"{prefix}.features"], $"{prefix}.features", OnnxGraphBuilder.Int("axis", 1)));
         }
-        graph.Node("Concat", "features", taps, OnnxGraphBuilder.Int("axis", 1));
-        graph.Output("features", "N", config.FeatureLength);
+        var features = graph.Node("Concat", taps, [DiscriminatorContract.FeaturesOutput], DiscriminatorContract.FeaturesOutput, OnnxGraphBuilder.Int("axis", 1));
+        graph.Output(features, "N", contract.FeatureLength);
 
-        var head = graph.Node("Conv", "head.conv", [x, graph.Initializer("head.weight", Shape(discriminator.head.weight!), Values(discriminator.head.weight!))],
+        var head = graph.Node("Conv", [x, graph.Initializer("head.weight", Shape(discriminator.head.weight!), Values(discriminator.head.weight!))], ["head.conv"], "head.conv",
             OnnxGraphBuilder.Ints("kernel_shape", 4, 4), OnnxGraphBuilder.Ints("strides", 1, 1), OnnxGraphBuilder.Ints("pads", 0, 0, 0, 0));
-        var logits = graph.Node("Flatten", "head.flatten", [head], OnnxGraphBuilder.Int("axis", 1));
         if (config.NumClasses > 0)
         {
-            graph.RenameLastOutput("logits");
-            graph.Output("logits", "N", config.NumClasses);
-            graph.Node("Softmax", "probabilities", ["logits"], OnnxGraphBuilder.Int("axis", 1));
-            graph.Output("probabilities", "N", config.NumClasses);
+            var logits = graph.Node("Flatten", [head], [DiscriminatorContract.LogitsOutput], "head.flatten", OnnxGraphBuilder.Int("axis", 1));
+            graph.Output(logits, "N", config.NumClasses);
+            var probabilities = graph.Node("Softmax", [logits], [DiscriminatorContract.ProbabilitiesOutput], DiscriminatorContract.ProbabilitiesOutput, OnnxGraphBuilder.Int("axis", 1));
+            graph.Output(probabilities, "N", config.NumClasses);
         }
         else
         {
-            graph.Node("Sigmoid", "score", [logits]);
-            graph.Output("score", "N", 1);
+            var logit = graph.Node("Flatten", [head], ["head.flatten"], "head.flatten", OnnxGraphBuilder.Int("axis", 1));
+            var score = graph.Node("Sigmoid", [logit], [DiscriminatorContract.ScoreOutput], DiscriminatorContract.ScoreOutput);
+            graph.Output(score, "N", 1);
         }
 
         var model = new ModelProto
@@ -106,7 +102,7 @@ public static class DiscriminatorOnnxExporter
             Graph = graph.Graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
-        foreach (var (key, value) in Metadata(config, info)) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        foreach (var (key, value) in contract.ToMetadata()) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         return model;
     }
 
@@ -117,40 +113,27 @@ public static class DiscriminatorOnnxExporter
         AtomicFile.WriteAllBytes(path, bytes);
     }
 
-    /// <summary>The metadata the featurizer reads: how to feed the model, what its outputs mean, and provenance.</summary>
-    public static IReadOnlyList<(string Key, string Value)> Metadata(DcganConfig config, OnnxExportInfo info)
+    /// <summary>The contract a discriminator of <paramref name="config"/> is exported with: what its metadata records.</summary>
+    public static DiscriminatorContract Contract(DcganConfig config, OnnxExportInfo info) => new()
     {
-        var blocks = Enumerable.Range(0, config.BlockCount).Select(b => new
-        {
-            name = $"block{b + 1}", channels = config.DiscriminatorWidth(b), side = config.DiscriminatorSide(b), grid = 4,
-            length = config.DiscriminatorWidth(b) * 16,
-        }).ToArray();
-        string I(long v) => v.ToString(CultureInfo.InvariantCulture);
-        return
-        [
-            (MetadataPrefix + "format_version", "1"),
-            (MetadataPrefix + "mode", info.Mode ?? (config.NumClasses > 0 ? "semi-supervised" : "dcgan")),
-            (MetadataPrefix + "image_size", I(config.ImageSize)),
-            (MetadataPrefix + "channels", I(config.Channels)),
-            (MetadataPrefix + "pixel_range", "-1,1"),
-            (MetadataPrefix + "channel_order", config.Channels == 3 ? "rgb" : "gray"),
-            (MetadataPrefix + "input", "image"),
-            (MetadataPrefix + "feature_output", "features"),
-            (MetadataPrefix + "feature_length", I(config.FeatureLength)),
-            (MetadataPrefix + "feature_layout", JsonSerializer.Serialize(blocks)),
-            (MetadataPrefix + "score_output", config.NumClasses > 0 ? "probabilities" : "score"),
-            (MetadataPrefix + "class_names", JsonSerializer.Serialize(info.ClassNames)),
-            (MetadataPrefix + "bn_stats", info.BatchNormStatistics),
-            (MetadataPrefix + "nz", I(config.Nz)),
-            (MetadataPrefix + "ndf", I(config.Ndf)),
-            (MetadataPrefix + "ngf", I(config.Ngf)),
-            (MetadataPrefix + "dataset", info.Dataset),
-            (MetadataPrefix + "epochs", info.Epochs.ToString("0.###", CultureInfo.InvariantCulture)),
-            (MetadataPrefix + "step", I(info.Step)),
-            (MetadataPrefix + "seed", I(info.Seed)),
-            (MetadataPrefix + "version", VersionInfo.Version),
-        ];
-    }
+        ImageSize = config.ImageSize,
+        Channels = config.Channels,
+        Nz = config.Nz,
+        Ngf = config.Ngf,
+        Ndf = config.Ndf,
+        NumClasses = config.NumClasses,
+        FeatureLength = config.FeatureLength,
+        FeatureLayout = Enumerable.Range(0, config.BlockCount)
+            .Select(b => new FeatureBlock($"block{b + 1}", config.DiscriminatorWidth(b), config.DiscriminatorSide(b), Grid: 4, config.DiscriminatorWidth(b) * 16)).ToArray(),
+        Mode = info.Mode ?? (config.NumClasses > 0 ? DiscriminatorMode.SemiSupervised : DiscriminatorMode.Dcgan),
+        BatchNorm = info.BatchNormStatistics,
+        ClassNames = info.ClassNames,
+        Dataset = info.Dataset,
+        Epochs = info.Epochs,
+        Step = info.Step,
+        Seed = info.Seed,
+        ProducerVersion = VersionInfo.Version,
+    };
 
     private static string BatchNorm(OnnxGraphBuilder graph, string prefix, BatchNorm2d bn, string input)
     {
@@ -163,7 +146,7 @@ public static class DiscriminatorOnnxExporter
             graph.Initializer($"{prefix}.bn.running_mean", channels, Values(bn.running_mean!)),
             graph.Initializer($"{prefix}.bn.running_var", channels, Values(bn.running_var!)),
         };
-        return graph.Node("BatchNormalization", $"{prefix}.bn", inputs, OnnxGraphBuilder.Float("epsilon", (float)bn.eps));
+        return graph.Node("BatchNormalization", inputs, [$"{prefix}.bn"], $"{prefix}.bn", OnnxGraphBuilder.Float("epsilon", (float)bn.eps));
     }
 
     private static long[] Shape(Tensor t) => t.shape;

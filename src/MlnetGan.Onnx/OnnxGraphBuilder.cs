@@ -8,28 +8,35 @@ internal sealed class OnnxGraphBuilder(string graphName)
 {
     public GraphProto Graph { get; } = new() { Name = graphName };
 
-    /// <summary>Adds a float32 initializer (raw little-endian bytes) and returns its name.</summary>
+    /// <summary>
+    /// Adds a float32 initializer (raw little-endian bytes) and returns its name. Throws <see cref="ArgumentException"/>,
+    /// naming it, unless the element count of <paramref name="dims"/> (their product) is that of <paramref name="values"/>.
+    /// </summary>
     public string Initializer(string name, long[] dims, float[] values)
     {
+        long elements = dims.Aggregate(1L, (product, dim) => product * dim);
+        if (dims.Any(dim => dim < 0) || elements != values.Length)
+            throw new ArgumentException($"initializer '{name}': dimensions [{string.Join(", ", dims)}] do not hold its {values.Length} values", nameof(values));
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan())) };
         tensor.Dims.AddRange(dims);
         Graph.Initializer.Add(tensor);
         return name;
     }
 
-    /// <summary>Adds a node named <paramref name="name"/> whose single output is also called <paramref name="name"/>.</summary>
-    public string Node(string opType, string name, IEnumerable<string> inputs, params AttributeProto[] attributes)
+    /// <summary>
+    /// Adds a node as <c>onnx.helper.make_node(op_type, inputs, outputs, name, **attributes)</c> does and returns its
+    /// first output's name.
+    /// </summary>
+    public string Node(string opType, IEnumerable<string> inputs, IEnumerable<string> outputs, string name, params AttributeProto[] attributes)
     {
         var node = new NodeProto { OpType = opType, Name = name };
         node.Input.AddRange(inputs);
-        node.Output.Add(name);
+        node.Output.AddRange(outputs);
+        if (node.Output.Count == 0) throw new ArgumentException($"node '{name}' has no output", nameof(outputs));
         node.Attribute.AddRange(attributes);
         Graph.Node.Add(node);
-        return name;
+        return node.Output[0];
     }
-
-    /// <summary>Renames the output of the last node (graph outputs carry the contract's names).</summary>
-    public void RenameLastOutput(string name) => Graph.Node[^1].Output[0] = name;
 
     public void Input(string name, params object[] shape) => Graph.Input.Add(ValueInfo(name, shape));
 

@@ -42,9 +42,15 @@ public static class RunExport
         // The metadata's provenance comes from the run's config, so the checkpoint must be the run's own.
         if (CheckpointStore.ReadManifest(checkpoint)?.RunId is { } checkpointRun && config.RunId is { } runId && checkpointRun != runId)
             throw new RunException(checkpoint, $"belongs to another run (run id {checkpointRun}), not to {run.Root} (run id {runId}); export it with --run set to its own run folder");
+        DiscriminatorMode mode;
+        try { mode = DiscriminatorModes.Parse(config.Mode); }
+        catch (FormatException e) { throw new RunException(run.ConfigPath, $"its mode {e.Message}", e); }
+        var recipe = options.BatchNormStatistics == BatchNormSource.Recompute
+            ? BatchNormRecipe.Recompute(options.BatchNormBatches, config.Training.BatchSize)
+            : BatchNormRecipe.Running;
         using var discriminator = new DcganDiscriminator(config.Model);
         var state = CheckpointStore.Load(checkpoint, null, discriminator);
-        if (options.BatchNormStatistics == BatchNormSource.Recompute)
+        if (recipe.IsRecomputed)
         {
             var images = options.Images ?? DatasetLoader.Load(config.Dataset.Source, new DatasetLoadOptions
             {
@@ -52,7 +58,7 @@ public static class RunExport
             }).Train;
             var device = options.Device ?? CPU;
             discriminator.to(device);
-            BatchNormStatistics.Recompute(discriminator, images, options.BatchNormBatches, config.Training.BatchSize, config.Training.Seed, device);
+            BatchNormStatistics.Recompute(discriminator, images, recipe, config.Training.Seed, device);
             discriminator.to(CPU);
         }
         discriminator.eval();
@@ -60,12 +66,12 @@ public static class RunExport
         DiscriminatorOnnxExporter.Export(discriminator, new OnnxExportInfo
         {
             Dataset = config.Dataset.Source,
-            Mode = config.Mode,
+            Mode = mode,
             ClassNames = config.Dataset.ClassNames,
             Epochs = (double)state.Step / stepsPerEpoch,
             Step = state.Step,
             Seed = config.Training.Seed,
-            BatchNormStatistics = Gan.BatchNormStatistics.Describe(options.BatchNormStatistics == BatchNormSource.Recompute ? options.BatchNormBatches : null),
+            BatchNormStatistics = recipe,
         }, outputPath);
         return state;
     }

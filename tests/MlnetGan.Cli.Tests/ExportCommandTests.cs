@@ -54,7 +54,7 @@ public class ExportCommandTests
 
         var info = MlnetGan.ML.DcganModelInfo.Read(model);
 
-        Assert.Equal(("semi-supervised", "probabilities", 10), (info.Mode, info.ScoreOutputName, info.ScoreLength));
+        Assert.Equal(((DiscriminatorMode?)DiscriminatorMode.SemiSupervised, "probabilities", 10), (info.Mode, info.ScoreOutputName, info.ScoreLength));
         Assert.Equal(BuiltinShapes.ClassNames.Order(StringComparer.Ordinal), info.ClassNames); // image-folder classes are sorted
         var ml = new Microsoft.ML.MLContext(0);
         var logits = MlnetGan.ML.FeatureMatrix.Stream(ml, model, BuiltinShapes.GenerateSplit(1, 1, 4, 32, 3)).Count();
@@ -80,7 +80,7 @@ public class ExportCommandTests
         Assert.Equal(("supervised", 2, 5L, 20), (measured.Mode, measured.LabelsPerClass, measured.Step, measured.TestImages));
         Assert.InRange(measured.Accuracy, 0, 1);
         var info = MlnetGan.ML.DcganModelInfo.Read(Path.Combine(run, "discriminator.onnx"));
-        Assert.Equal(("supervised", "probabilities", 10), (info.Mode, info.ScoreOutputName, info.ScoreLength));
+        Assert.Equal(((DiscriminatorMode?)DiscriminatorMode.Supervised, "probabilities", 10), (info.Mode, info.ScoreOutputName, info.ScoreLength));
 
         var wrongMode = CliRunner.Run([.. args.Select(a => a == "supervised" ? "semi-supervised" : a), "--resume"]);
         Assert.Equal(1, wrongMode.ExitCode);

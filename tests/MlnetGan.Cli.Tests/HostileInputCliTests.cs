@@ -180,7 +180,7 @@ public class HostileInputCliTests
         var fitted = ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label")
             .Append(ml.Transforms.LoadImages("Image", null, "ImagePath"))
             .Append(ml.Transforms.ResizeImages("Image", 32, 32))
-            .Append(ml.Transforms.ExtractDcganFeatures(model))
+            .Append(ml.Transforms.ExtractDcganFeatures("Features", model))
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("LabelKey", "Features", maximumNumberOfIterations: 5))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
             .Fit(data);

@@ -34,7 +34,7 @@ public class PredictCommandTests
         var pipeline = ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label")
             .Append(ml.Transforms.LoadImages("Image", null, "ImagePath"))
             .Append(ml.Transforms.ResizeImages("Image", 32, 32))
-            .Append(ml.Transforms.ExtractDcganFeatures(model))
+            .Append(ml.Transforms.ExtractDcganFeatures("Features", model))
             .Append(ml.Transforms.NormalizeMeanVariance("Features"))
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("LabelKey", "Features", maximumNumberOfIterations: 10))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));

@@ -13,7 +13,7 @@ public class BatchNormStatisticsTests
         using var d = new DcganDiscriminator(config);
         using (var g = new Generator(3, CPU)) WeightInit.Apply(d, g);
 
-        BatchNormStatistics.Recompute(d, images, batches: 1, batchSize: images.Count, seed: 0, CPU);
+        BatchNormStatistics.Recompute(d, images, BatchNormRecipe.Recompute(batches: 1, batchSize: images.Count), seed: 0, CPU);
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -36,7 +36,7 @@ public class BatchNormStatisticsTests
 
         // Block 2's BatchNorm input does not depend on any other BatchNorm, so its mean over all 64 images is exact:
         // with batches that cover the dataset evenly the recomputed mean must approach it.
-        BatchNormStatistics.Recompute(d, images, batches: 40, batchSize: 32, seed: 1, CPU);
+        BatchNormStatistics.Recompute(d, images, BatchNormRecipe.Recompute(batches: 40, batchSize: 32), seed: 1, CPU);
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

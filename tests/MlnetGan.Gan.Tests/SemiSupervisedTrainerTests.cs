@@ -86,7 +86,7 @@ public class SemiSupervisedTrainerTests
         using var d = new DcganDiscriminator(Small);
         CheckpointStore.Load(new CheckpointStore(run).LatestPathOrNull()!, null, d);
         Assert.Equal(DiscriminatorClassifier.Accuracy(d, splits.Test!, CPU), running.Accuracy);
-        BatchNormStatistics.Recompute(d, splits.Train, 3, Options(1).BatchSize, Options(1).Seed, CPU);
+        BatchNormStatistics.Recompute(d, splits.Train, BatchNormRecipe.Recompute(3, Options(1).BatchSize), Options(1).Seed, CPU);
         Assert.Equal(DiscriminatorClassifier.Accuracy(d, splits.Test!, CPU), recomputed.Accuracy);
         Assert.Equal(("running", "recompute:3"), (running.BatchNormStatistics, recomputed.BatchNormStatistics));
         Assert.Contains("recompute:3", File.ReadAllText(run.TestAccuracyPath));

@@ -19,7 +19,7 @@ public class ClassifierTests
         var (model, expectedClasses, expectedProbabilities) = ExportWithReference(dir);
         var ml = new MLContext();
         var data = ml.Data.LoadFromEnumerable(TestModels.Rows(Images));
-        var classifier = ml.Transforms.ClassifyWithDcgan(model, inputColumnName: "Pixels", batchSize: 16);
+        var classifier = ml.Transforms.ClassifyWithDcgan("PredictedLabel", model, inputColumnName: "Pixels", batchSize: 16);
         var scored = classifier.MapClassNameToKey("LabelKey", "Label").Append(classifier).Fit(data).Transform(data);
 
         var predicted = scored.GetColumn<uint>("PredictedLabel").ToArray();
@@ -43,7 +43,7 @@ public class ClassifierTests
         var (model, expectedClasses, _) = ExportWithReference(dir);
         var ml = new MLContext();
         var data = ml.Data.LoadFromEnumerable(TestModels.Rows(Images));
-        var fitted = ml.Transforms.ClassifyWithDcgan(model, inputColumnName: "Pixels").Fit(data);
+        var fitted = ml.Transforms.ClassifyWithDcgan("PredictedLabel", model, inputColumnName: "Pixels").Fit(data);
         var zip = dir.Combine("classifier.zip");
         ml.Model.Save(fitted, data.Schema, zip);
         File.Delete(model);
@@ -65,7 +65,7 @@ public class ClassifierTests
         var (model, expectedClasses, _) = ExportWithReference(dir);
         var ml = new MLContext();
         var view = new ImageDatasetDataView(Images);
-        var scored = ml.Transforms.ClassifyWithDcgan(model, inputColumnName: "Pixels").Fit(view).Transform(view);
+        var scored = ml.Transforms.ClassifyWithDcgan("PredictedLabel", model, inputColumnName: "Pixels").Fit(view).Transform(view);
 
         var metrics = ml.MulticlassClassification.Evaluate(scored);
         Assert.Equal(expectedClasses.Where((c, i) => c == Images.Labels[i]).Count() / (double)Images.Count, metrics.MicroAccuracy, 6);
@@ -73,11 +73,23 @@ public class ClassifierTests
     }
 
     [Fact]
+    public void ClassifierPassesTheEstimatorChecks()
+    {
+        using var dir = new TempDirectory();
+        var (model, _, _) = ExportWithReference(dir);
+        var ml = new MLContext(seed: 0);
+        var data = ml.Data.LoadFromEnumerable(TestModels.Rows(Images));
+
+        EstimatorChecks.Run(ml, ml.Transforms.ClassifyWithDcgan("PredictedLabel", model, inputColumnName: "Pixels"), data,
+            ml.Data.LoadFromEnumerable(new[] { new TextPixelRow() }), "Pixels");
+    }
+
+    [Fact]
     public void DcganModelWithOneLogitIsRefusedNamingTheFile()
     {
         using var dir = new TempDirectory();
         var model = TestModels.Export(dir, TestModels.Small);
-        var error = Assert.Throws<ArgumentException>(() => new MLContext().Transforms.ClassifyWithDcgan(model));
+        var error = Assert.Throws<ArgumentException>(() => new MLContext().Transforms.ClassifyWithDcgan("PredictedLabel", model));
         Assert.Contains(model, error.Message);
         Assert.Contains("K-class discriminator", error.Message);
     }

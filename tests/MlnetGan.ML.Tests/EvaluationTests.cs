@@ -74,6 +74,46 @@ public class EvaluationTests
         Assert.Contains("500 labels per class requested but the smallest class has 100 training images", error.Message);
     }
 
+    [Fact]
+    public void AllSubsetHoldsEveryLabelledImageWhateverTheClassSizes()
+    {
+        var labels = Enumerable.Range(0, 60).Select(i => i < 10 ? 0 : i < 30 ? 1 : 2).ToArray(); // classes of 10, 20 and 30
+
+        var (fit, validation) = EvaluationProtocol.Subset(EvaluationProtocol.ByClass(labels, 3), budget: null, seed: 0, repeat: 0, validationFraction: 0.2);
+
+        Assert.Equal(Enumerable.Range(0, 60), fit.Concat(validation).Order());
+        Assert.Equal([2, 4, 6], validation.GroupBy(i => labels[i]).OrderBy(g => g.Key).Select(g => g.Count()));
+    }
+
+    [Fact]
+    public void AllBudgetUsesEveryLabelledImageOfUnevenClasses()
+    {
+        var uneven = Toy().ToDictionary(p => p.Key, p => (Drop(p.Value.Item1, label: 0, keep: 40), p.Value.Item2));
+        var result = EvaluationProtocol.Run(new MLContext(0), uneven, ClassNames, new EvaluationOptions { LabelsPerClass = [null], RegularizationGrid = [1e-1] });
+
+        // 940 labelled images over 10 classes: 94 per class on average (it was 40, the smallest class, for every class).
+        Assert.Equal(94, result.Results.Single().LabelsPerClass);
+    }
+
+    [Fact]
+    public void LinearProbeWithAllLabelsFitsOnEveryLabelledImage()
+    {
+        using var dir = new TempDirectory();
+        var model = TestModels.Export(dir, TestModels.Small);
+        var images = BuiltinShapes.GenerateSplit(5, 0, 60, 32, 3);
+        var uneven = images.Subset(Enumerable.Range(0, images.Count).Where(i => images.Labels[i] != 0 || i % 3 == 0).ToArray());
+
+        using var probe = LinearProbe.Fit(new MLContext(0), model, uneven, new LinearProbeOptions { Protocol = new EvaluationOptions { RegularizationGrid = [1e-1] } });
+
+        Assert.Equal(uneven.Count, probe.LabelledImages);
+    }
+
+    private static FeatureMatrix Drop(FeatureMatrix matrix, int label, int keep)
+    {
+        var kept = Enumerable.Range(0, matrix.Rows.Length).Where(i => matrix.Labels[i] != label || keep-- > 0).ToArray();
+        return new FeatureMatrix(kept.Select(i => matrix.Rows[i]).ToArray(), kept.Select(i => matrix.Labels[i]).ToArray());
+    }
+
     private static readonly string[] ClassNames = Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray();
 
     private static Dictionary<string, (FeatureMatrix, FeatureMatrix)> Toy()

@@ -19,7 +19,7 @@ public class FeaturizerTests
         var ml = new MLContext(seed: 0);
         var data = ml.Data.LoadFromEnumerable(TestModels.Rows(Images));
 
-        var output = ml.Transforms.ExtractDcganFeatures(model, inputColumnName: "Pixels").Fit(data).Transform(data);
+        var output = ml.Transforms.ExtractDcganFeatures("Features", model, inputColumnName: "Pixels").Fit(data).Transform(data);
         var rows = ml.Data.CreateEnumerable<FeatureRow>(output, reuseRowObject: false).ToList();
 
         using var session = new InferenceSession(model);
@@ -40,11 +40,11 @@ public class FeaturizerTests
 
         var imageData = ml.Data.LoadFromEnumerable(files.Select(f => new PathRow { ImagePath = f, Index = uint.Parse(Path.GetFileNameWithoutExtension(f)) }));
         var pipeline = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath")
-            .Append(ml.Transforms.ExtractDcganFeatures(model));
+            .Append(ml.Transforms.ExtractDcganFeatures("Features", model));
         var fromImages = ml.Data.CreateEnumerable<FeatureRow>(pipeline.Fit(imageData).Transform(imageData), false).OrderBy(r => r.Index).ToList();
 
         var vectorData = ml.Data.LoadFromEnumerable(TestModels.Rows(Images));
-        var fromVectors = ml.Data.CreateEnumerable<FeatureRow>(ml.Transforms.ExtractDcganFeatures(model, inputColumnName: "Pixels").Fit(vectorData).Transform(vectorData), false).ToList();
+        var fromVectors = ml.Data.CreateEnumerable<FeatureRow>(ml.Transforms.ExtractDcganFeatures("Features", model, inputColumnName: "Pixels").Fit(vectorData).Transform(vectorData), false).ToList();
 
         AssertClose(fromVectors.SelectMany(r => r.Features).ToArray(), fromImages.SelectMany(r => r.Features).ToArray(), 1e-5f);
     }
@@ -59,25 +59,25 @@ public class FeaturizerTests
         var ml = new MLContext(seed: 0);
 
         var fileData = ml.Data.LoadFromEnumerable(files.Select(f => new PathRow { ImagePath = f }));
-        var fromFiles = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath").Append(ml.Transforms.ExtractDcganFeatures(model))
+        var fromFiles = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: "ImagePath").Append(ml.Transforms.ExtractDcganFeatures("Features", model))
             .Fit(fileData).Transform(fileData).GetColumn<float[]>("Features").SelectMany(f => f).ToArray();
 
         var inMemory = ml.Data.LoadFromEnumerable(files.Select(f => new InMemoryImage { Image = MLImage.CreateFromFile(f) }));
-        var fromMemory = ml.Transforms.ExtractDcganFeatures(model).Fit(inMemory).Transform(inMemory).GetColumn<float[]>("Features").SelectMany(f => f).ToArray();
+        var fromMemory = ml.Transforms.ExtractDcganFeatures("Features", model).Fit(inMemory).Transform(inMemory).GetColumn<float[]>("Features").SelectMany(f => f).ToArray();
         AssertClose(fromFiles, fromMemory, 1e-6f);
 
         // 28x28 images (say, from another source): declared with their own size and resized to the model's, as training resized them.
         var small = ml.Data.LoadFromEnumerable(files.Take(5).Select(f => new SmallInMemoryImage { Image = ResizedCopy(f, 28) }));
-        var resized = ml.Transforms.ResizeImages("Image", imageWidth: 32, imageHeight: 32).Append(ml.Transforms.ExtractDcganFeatures(model))
+        var resized = ml.Transforms.ResizeImages("Image", imageWidth: 32, imageHeight: 32).Append(ml.Transforms.ExtractDcganFeatures("Features", model))
             .Fit(small).Transform(small).GetColumn<float[]>("Features").ToList();
         Assert.Equal(5, resized.Count);
         Assert.All(resized, f => Assert.Equal(TestModels.Small.FeatureLength, f.Length));
-        var unresized = Assert.ThrowsAny<Exception>(() => ml.Transforms.ExtractDcganFeatures(model).Fit(small));
+        var unresized = Assert.ThrowsAny<Exception>(() => ml.Transforms.ExtractDcganFeatures("Features", model).Fit(small));
         Assert.Contains("Image", unresized.Message);
     }
 
     /// <summary>The test images as PNG class folders under <paramref name="dir"/>, file paths in order.</summary>
-    private static string[] WritePngFiles(TempDirectory dir)
+    internal static string[] WritePngFiles(TempDirectory dir)
     {
         var folder = dir.Combine("images");
         ImageFolderReader.WriteClassFolders(Images, folder);
@@ -113,7 +113,7 @@ public class FeaturizerTests
 
         Dictionary<uint, float[]> Run(int batchSize, bool shuffle)
         {
-            var output = ml.Transforms.ExtractDcganFeatures(model, inputColumnName: "Pixels", batchSize: batchSize).Fit(data).Transform(data);
+            var output = ml.Transforms.ExtractDcganFeatures("Features", model, inputColumnName: "Pixels", batchSize: batchSize).Fit(data).Transform(data);
             var view = shuffle ? ml.Data.ShuffleRows(output, seed: 3) : output;
             return ml.Data.CreateEnumerable<FeatureRow>(view, false).ToDictionary(r => r.Index, r => r.Features);
         }
@@ -136,7 +136,7 @@ public class FeaturizerTests
         var model = TestModels.Export(dir, TestModels.Small);
         var ml = new MLContext(seed: 0);
         var data = ml.Data.LoadFromEnumerable(TestModels.Rows(Images));
-        var output = ml.Transforms.ExtractDcganFeatures(model, inputColumnName: "Pixels", batchSize: 8).Fit(data).Transform(data);
+        var output = ml.Transforms.ExtractDcganFeatures("Features", model, inputColumnName: "Pixels", batchSize: 8).Fit(data).Transform(data);
         var reference = ml.Data.CreateEnumerable<FeatureRow>(output, false).ToDictionary(r => r.Index, r => r.Features);
 
         var cursors = output.GetRowCursorSet(output.Schema.Where(c => c.Name is "Index" or "Features" or "Label"), 3);
@@ -173,7 +173,7 @@ public class FeaturizerTests
         var ml = new MLContext(seed: 0);
         var rows = TestModels.Rows(Images);
         var data = ml.Data.LoadFromEnumerable(rows);
-        var transformer = ml.Transforms.ExtractDcganFeatures(model, inputColumnName: "Pixels").Fit(data);
+        var transformer = ml.Transforms.ExtractDcganFeatures("Features", model, inputColumnName: "Pixels").Fit(data);
         var batch = ml.Data.CreateEnumerable<FeatureRow>(transformer.Transform(data), false).ToList();
 
         var engine = ml.Model.CreatePredictionEngine<PixelRow, FeatureRow>(transformer);
@@ -188,7 +188,7 @@ public class FeaturizerTests
         var model = TestModels.Export(dir, TestModels.Small);
         var ml = new MLContext(seed: 0);
         var data = ml.Data.LoadFromEnumerable(TestModels.Rows(Images));
-        var output = ml.Transforms.ExtractDcganFeatures(model, inputColumnName: "Pixels", scoreColumnName: "Score").Fit(data).Transform(data);
+        var output = ml.Transforms.ExtractDcganFeatures("Features", model, inputColumnName: "Pixels", scoreColumnName: "Score").Fit(data).Transform(data);
 
         var scores = output.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().Single()).ToList();
 

@@ -39,7 +39,7 @@ public class HostileModelTests
         File.WriteAllBytes(secret, bytes); // exactly the size the tensor needs, so a read would succeed
         try
         {
-            var error = Assert.Throws<DcganModelException>(() => new MLContext().Transforms.ExtractDcganFeatures(crafted));
+            var error = Assert.Throws<DcganModelException>(() => new MLContext().Transforms.ExtractDcganFeatures("Features", crafted));
             Assert.Contains(crafted, error.Message);
             Assert.Contains(location, error.Message);
             Assert.Contains("not in the model's folder", error.Message);
@@ -123,7 +123,7 @@ public class HostileModelTests
         var rows = TestModels.Rows(Images);
         var data = ml.Data.LoadFromEnumerable(rows);
         var fitted = ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label")
-            .Append(ml.Transforms.ExtractDcganFeatures(model, inputColumnName: "Pixels"))
+            .Append(ml.Transforms.ExtractDcganFeatures("Features", model, inputColumnName: "Pixels"))
             .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy("LabelKey", "Features", historySize: 5, optimizationTolerance: 1e-3f))
             .Fit(data);
         var zip = dir.Combine("pipeline.zip");
@@ -141,7 +141,7 @@ public class HostileModelTests
     {
         var ml = new MLContext();
         var data = ml.Data.LoadFromEnumerable(TestModels.Rows(Images));
-        using var featurizer = ml.Transforms.ExtractDcganFeatures(model, inputColumnName: "Pixels").Fit(data);
+        using var featurizer = ml.Transforms.ExtractDcganFeatures("Features", model, inputColumnName: "Pixels").Fit(data);
         return featurizer.Transform(data).GetColumn<VBuffer<float>>("Features").SelectMany(v => v.DenseValues()).ToArray();
     }
 

@@ -16,7 +16,7 @@ public class SaveLoadTests
         var ml = new MLContext(seed: 0);
         var data = ml.Data.LoadFromEnumerable(TestModels.Rows(Images));
         var pipeline = ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label")
-            .Append(ml.Transforms.ExtractDcganFeatures(model, inputColumnName: "Pixels"))
+            .Append(ml.Transforms.ExtractDcganFeatures("Features", model, inputColumnName: "Pixels"))
             .Append(ml.Transforms.NormalizeMeanVariance("Features"))
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("LabelKey", "Features", maximumNumberOfIterations: 5));
         var fitted = pipeline.Fit(data);
@@ -47,7 +47,7 @@ public class SaveLoadTests
         var data = ml.Data.LoadFromEnumerable(files);
         var fitted = ml.Transforms.LoadImages("Image", null, "ImagePath")
             .Append(ml.Transforms.ResizeImages("Image", 32, 32))
-            .Append(ml.Transforms.ExtractDcganFeatures(model))
+            .Append(ml.Transforms.ExtractDcganFeatures("Features", model))
             .Fit(data);
         var zip = dir.Combine("pipeline.zip");
         ml.Model.Save(fitted, data.Schema, zip);

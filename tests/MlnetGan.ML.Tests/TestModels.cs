@@ -42,6 +42,12 @@ public sealed class PixelRow
     public float[] Pixels { get; set; } = [];
 }
 
+/// <summary>A row whose Pixels column is text: input the featurizer must refuse, naming the column.</summary>
+public sealed class TextPixelRow
+{
+    public string Pixels { get; set; } = "";
+}
+
 public sealed class FeatureRow
 {
     public uint Index { get; set; }

@@ -69,7 +69,7 @@ public class PackageTests
             var ml = new MLContext();
             var rows = File.ReadAllLines(args[1]).Select(line => new Row { Pixels = line.Split(' ').Select(float.Parse).ToArray() }).ToList();
             var data = ml.Data.LoadFromEnumerable(rows);
-            var features = ml.Transforms.ExtractDcganFeatures(args[0], inputColumnName: "Pixels").Fit(data).Transform(data);
+            var features = ml.Transforms.ExtractDcganFeatures("Features", args[0], inputColumnName: "Pixels").Fit(data).Transform(data);
             foreach (var vector in features.GetColumn<VBuffer<float>>("Features"))
                 Console.WriteLine(string.Join(' ', vector.DenseValues().Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
 

@@ -71,12 +71,12 @@ public class ExporterParityTests
     public void MetadataRoundTripsThroughOnnxRuntime()
     {
         using var d = RandomDiscriminator(new DcganConfig { Channels = 1, Ndf = 8 }, seed: 1);
-        var info = new OnnxExportInfo { Dataset = "builtin", ClassNames = ["a", "b"], Epochs = 2.5, Step = 97, Seed = 42, BatchNormStatistics = "recompute" };
+        var info = new OnnxExportInfo { Dataset = "builtin", ClassNames = ["a", "b"], Epochs = 2.5, Step = 97, Seed = 42, BatchNormStatistics = BatchNormRecipe.Recompute(50, 128) };
         using var session = new InferenceSession(DiscriminatorOnnxExporter.Build(d, info).ToByteArray());
 
         var metadata = session.ModelMetadata.CustomMetadataMap;
 
-        Assert.Equal(DiscriminatorOnnxExporter.Metadata(d.Config, info).ToDictionary(p => p.Key, p => p.Value), metadata);
+        Assert.Equal(DiscriminatorOnnxExporter.Contract(d.Config, info).ToMetadata().ToDictionary(p => p.Key, p => p.Value), metadata);
         Assert.Equal("1", metadata["mlnetgan.channels"]);
         Assert.Equal("-1,1", metadata["mlnetgan.pixel_range"]);
         Assert.Equal("[\"a\",\"b\"]", metadata["mlnetgan.class_names"]);

@@ -20,7 +20,7 @@ internal static class FitCommand
         var skipCorrupt = SharedOptions.SkipCorrupt();
         var budget = new Option<string>("--labels-per-class")
         {
-            Description = "Labelled images per class (a class-balanced subset drawn from the seed, as 'evaluate' draws it), or 'all' (as many as the smallest class has).",
+            Description = "Labelled images per class (a class-balanced subset drawn from the seed, as 'evaluate' draws it), or 'all' (every labelled training image).",
             DefaultValueFactory = _ => "all",
         };
         var classifier = SharedOptions.Classifier();

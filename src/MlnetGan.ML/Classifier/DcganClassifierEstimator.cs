@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Transforms;
+using MlnetGan.Data;
 
 namespace MlnetGan.ML;
 
@@ -20,8 +21,8 @@ public sealed class DcganClassifierEstimator : IEstimator<TransformerChain<ITran
     private const string ClassIndexColumn = ArgMaxMapping.OutputColumn;
     private const string ClassNameColumn = "__mlnetgan_class_name";
 
-    private readonly MLContext context;
-    private readonly DcganClassifierOptions options;
+    private readonly TransformsCatalog transforms;
+    private readonly DataOperationsCatalog data;
     private readonly IEstimator<ITransformer> pipeline;
 
     internal DcganClassifierEstimator(IHostEnvironment environment, DcganClassifierOptions options)
@@ -29,8 +30,7 @@ public sealed class DcganClassifierEstimator : IEstimator<TransformerChain<ITran
         ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrWhiteSpace(options.ScoreColumnName)) throw new ArgumentException("ScoreColumnName is empty", nameof(options));
         if (string.IsNullOrWhiteSpace(options.PredictedLabelColumnName)) throw new ArgumentException("PredictedLabelColumnName is empty", nameof(options));
-        this.options = options;
-        context = new MLContext();
+        (transforms, data) = MlNetInternals.CatalogsOf(environment);
         var featurizer = new DcganFeaturizerEstimator(environment, new DcganFeaturizerOptions
         {
             ModelPath = options.ModelPath, InputColumnName = options.InputColumnName, OutputColumnName = FeaturesColumn, ScoreColumnName = options.ScoreColumnName,
@@ -38,17 +38,17 @@ public sealed class DcganClassifierEstimator : IEstimator<TransformerChain<ITran
         });
         var info = featurizer.ModelInfo;
         if (info.ScoreLength < 2 || info.ClassNames.Count != info.ScoreLength)
-            throw new ArgumentException($"{options.ModelPath}: is a {info.Mode} discriminator with {info.ScoreLength} score output(s) and {info.ClassNames.Count} class names; " +
-                "classifying needs the K-class discriminator of a semi-supervised or supervised run (mlnetgan train --mode semi-supervised)", nameof(options));
+            throw new ArgumentException($"{options.ModelPath}: is a {info.Mode?.Name() ?? "unknown"} discriminator with {info.ScoreLength} score output(s) and {info.ClassNames.Count} class names; " +
+                "classifying needs the K-class discriminator of a semi-supervised or supervised run", nameof(options));
         if (info.ClassNames.Distinct().Count() != info.ClassNames.Count)
             throw new ArgumentException($"{options.ModelPath}: class names are not distinct ({string.Join(", ", info.ClassNames)})", nameof(options));
         ClassNames = info.ClassNames;
         pipeline = featurizer
-            .Append(context.Transforms.CopyColumns(ArgMaxMapping.InputColumn, options.ScoreColumnName))
-            .Append(context.Transforms.CustomMapping(new ArgMaxMapping().GetMapping(), ArgMaxMapping.ContractName))
-            .Append(context.Transforms.Conversion.MapValue(ClassNameColumn, ClassNames.Select((name, index) => new KeyValuePair<float, string>(index, name)), ClassIndexColumn))
+            .Append(transforms.CopyColumns(ArgMaxMapping.InputColumn, options.ScoreColumnName))
+            .Append(transforms.CustomMapping(new ArgMaxMapping().GetMapping(), ArgMaxMapping.ContractName))
+            .Append(transforms.Conversion.MapValue(ClassNameColumn, ClassNames.Select((name, index) => new KeyValuePair<float, string>(index, name)), ClassIndexColumn))
             .Append(MapClassNameToKey(options.PredictedLabelColumnName, ClassNameColumn))
-            .Append(context.Transforms.DropColumns(FeaturesColumn, ArgMaxMapping.InputColumn, ClassIndexColumn, ClassNameColumn));
+            .Append(transforms.DropColumns(FeaturesColumn, ArgMaxMapping.InputColumn, ClassIndexColumn, ClassNameColumn));
     }
 
     /// <summary>The model's class names, in class-index order (key 1 is the first).</summary>
@@ -59,8 +59,8 @@ public sealed class DcganClassifierEstimator : IEstimator<TransformerChain<ITran
     /// evaluator compares like with like. A name the model does not know maps to the missing key.
     /// </summary>
     public IEstimator<ITransformer> MapClassNameToKey(string outputColumnName, string inputColumnName) =>
-        context.Transforms.Conversion.MapValueToKey(outputColumnName, inputColumnName,
-            keyData: context.Data.LoadFromEnumerable(ClassNames.Select(name => new ClassNameRow { Name = name })));
+        transforms.Conversion.MapValueToKey(outputColumnName, inputColumnName,
+            keyData: data.LoadFromEnumerable(ClassNames.Select(name => new ClassNameRow { Name = name })));
 
     /// <inheritdoc />
     public TransformerChain<ITransformer> Fit(IDataView input)

@@ -22,12 +22,13 @@ public enum ProbeClassifier
 /// <summary>Options of <see cref="EvaluationProtocol.Run"/>.</summary>
 public sealed record EvaluationOptions
 {
-    /// <summary>Labelled training images per class for each budget; null means every training image.</summary>
+    /// <summary>Labelled training images per class for each budget; null ("all") means every labelled training image, whatever the class sizes.</summary>
     public IReadOnlyList<int?> LabelsPerClass { get; init; } = [100, 400, 1000, null];
 
     /// <summary>Random labelled subsets per budget (the "all" budget has one subset, so one run).</summary>
     public int Repeats { get; init; } = 3;
 
+    /// <summary>The linear classifier fitted on the features.</summary>
     public ProbeClassifier Classifier { get; init; } = ProbeClassifier.LinearSvm;
 
     /// <summary>Seed of the subsets, the validation splits and the trainers.</summary>
@@ -51,7 +52,10 @@ public sealed record EvaluationOptions
         : [1e-4, 1e-3, 1e-2, 1e-1, 1];
 }
 
-/// <summary>One feature set at one label budget: accuracy on the full test split over the repeats.</summary>
+/// <summary>
+/// One feature set at one label budget: accuracy on the full test split over the repeats. <c>LabelsPerClass</c> is the
+/// budget, or for <c>all</c> the labelled training images per class on average.
+/// </summary>
 public sealed record BudgetResult(string FeatureSet, string Budget, int LabelsPerClass, double MeanAccuracy, double StdAccuracy, IReadOnlyList<double> Accuracies, IReadOnlyList<double> ChosenRegularization);
 
 /// <summary>Everything an evaluation measured.</summary>
@@ -72,7 +76,7 @@ public sealed record EvaluationResult(
 /// <summary>
 /// The DCGAN paper's CIFAR-10 protocol: for each feature set (trained discriminator, baselines), standardised features
 /// (statistics of the whole training split, no labels), and for each label budget several class-balanced random labelled
-/// subsets; on each, the L2 strength is chosen on a validation split carved from the subset (never from the test split),
+/// subsets (the <c>all</c> budget: every labelled image, once); on each, the L2 strength is chosen on a validation split carved from the subset (never from the test split),
 /// the linear classifier is refitted on the whole subset and scored on the full test split.
 /// </summary>
 public static class EvaluationProtocol
@@ -96,17 +100,17 @@ public static class EvaluationProtocol
         var results = new List<BudgetResult>();
         var confusion = new Dictionary<string, int[][]>();
         var byClass = ByClass(trainLabels, classes);
-        int largestPerClass = byClass.Min(c => c.Length);
-        if (largestPerClass < 2)
-            throw new ArgumentException($"the smallest class has {largestPerClass} training image{(largestPerClass == 1 ? "" : "s")}; the protocol needs at least 2 per class (one to fit, one to validate)");
+        int smallestClass = byClass.Min(c => c.Length);
+        if (smallestClass < 2)
+            throw new ArgumentException($"the smallest class has {smallestClass} training image{(smallestClass == 1 ? "" : "s")}; the protocol needs at least 2 per class (one to fit, one to validate)");
         foreach (var budget in options.LabelsPerClass)
         {
-            int perClass = budget is { } b ? b : largestPerClass;
-            if (perClass > largestPerClass)
-                throw new ArgumentException($"{perClass} labels per class requested but the smallest class has {largestPerClass} training images");
+            if (budget > smallestClass)
+                throw new ArgumentException($"{budget} labels per class requested but the smallest class has {smallestClass} training images");
+            int perClass = NominalPerClass(budget, byClass);
             string budgetName = budget is null ? "all" : perClass.ToString(System.Globalization.CultureInfo.InvariantCulture);
             int repeats = budget is null ? 1 : options.Repeats;
-            var subsets = Enumerable.Range(0, repeats).Select(r => Subset(byClass, perClass, options.Seed, perClass, r, options.ValidationFraction)).ToList();
+            var subsets = Enumerable.Range(0, repeats).Select(r => Subset(byClass, budget, options.Seed, r, options.ValidationFraction)).ToList();
             foreach (var (name, (train, test)) in featureSets)
             {
                 var accuracies = new List<double>();
@@ -160,19 +164,30 @@ public static class EvaluationProtocol
         return (Fit(context, matrix, [.. fit, .. validation], classNames, options, best, seed), best, bestAccuracy);
     }
 
-    /// <summary>A class-balanced labelled subset split into fitting and validation indices, reproducible from the seed.</summary>
-    internal static (int[] Fit, int[] Validation) Subset(int[][] byClass, int perClass, long seed, int budget, int repeat, double validationFraction)
+    /// <summary>
+    /// Labelled images per class of a budget: the budget itself, or for <c>all</c> (null) the labelled images per class
+    /// on average (a class's own size on a balanced dataset). It also keys the budget's random subsets.
+    /// </summary>
+    internal static int NominalPerClass(int? budget, int[][] byClass) => budget ?? byClass.Sum(c => c.Length) / byClass.Length;
+
+    /// <summary>
+    /// A labelled subset split into fitting and validation indices, reproducible from the seed: <paramref name="budget"/>
+    /// images of every class, or with <c>all</c> (null) every labelled image of every class. Each class holds out its
+    /// share of <paramref name="validationFraction"/> (at least one image) for validation.
+    /// </summary>
+    internal static (int[] Fit, int[] Validation) Subset(int[][] byClass, int? budget, long seed, int repeat, double validationFraction)
     {
-        var random = new Random(SeedMixer.MixToInt(seed, budget, repeat));
+        var random = new Random(SeedMixer.MixToInt(seed, NominalPerClass(budget, byClass), repeat));
         var fit = new List<int>();
         var validation = new List<int>();
-        int held = Math.Clamp((int)Math.Round(perClass * validationFraction), 1, Math.Max(1, perClass - 1));
         foreach (var members in byClass)
         {
+            int taken = budget ?? members.Length;
+            int held = Math.Clamp((int)Math.Round(taken * validationFraction), 1, Math.Max(1, taken - 1));
             var chosen = members.ToArray();
             random.Shuffle(chosen);
             validation.AddRange(chosen.Take(held));
-            fit.AddRange(chosen.Skip(held).Take(perClass - held));
+            fit.AddRange(chosen.Skip(held).Take(taken - held));
         }
         return (fit.ToArray(), validation.ToArray());
     }

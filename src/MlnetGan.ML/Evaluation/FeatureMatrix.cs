@@ -46,15 +46,17 @@ public sealed record FeatureMatrix(float[][] Rows, int[] Labels)
         }
     }
 
-    /// <summary>The raw-pixel baseline: every pixel scaled to [-1, 1].</summary>
+    /// <summary>The raw-pixel baseline: every pixel scaled to the models' range as training scales it, x / 127.5 - 1.</summary>
     public static FeatureMatrix FromPixels(ImageDataset images)
     {
+        var range = PixelRange.Model;
+        float bytesPerUnit = (float)range.BytesPerUnit;
         var rows = new float[images.Count][];
         for (int i = 0; i < images.Count; i++)
         {
             var image = images.GetImage(i);
             var row = new float[image.Length];
-            for (int j = 0; j < image.Length; j++) row[j] = image[j] / 127.5f - 1f;
+            for (int j = 0; j < image.Length; j++) row[j] = image[j] / bytesPerUnit + range.Min;
             rows[i] = row;
         }
         return new FeatureMatrix(rows, (int[])images.Labels.Clone());

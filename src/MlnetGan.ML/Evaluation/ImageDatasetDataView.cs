@@ -13,6 +13,8 @@ public sealed class ImageDatasetDataView : IDataView
 {
     private readonly ImageDataset dataset;
 
+    /// <summary>A view of <paramref name="dataset"/>'s images and labels.</summary>
+    /// <param name="dataset">The images; they are read, not copied.</param>
     public ImageDatasetDataView(ImageDataset dataset)
     {
         this.dataset = dataset;
@@ -22,14 +24,19 @@ public sealed class ImageDatasetDataView : IDataView
         Schema = builder.ToSchema();
     }
 
+    /// <inheritdoc />
     public DataViewSchema Schema { get; }
 
+    /// <inheritdoc />
     public bool CanShuffle => false;
 
+    /// <inheritdoc />
     public long? GetRowCount() => dataset.Count;
 
+    /// <inheritdoc />
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => new Cursor(this, 0, dataset.Count);
 
+    /// <inheritdoc />
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => [GetRowCursor(columnsNeeded, rand)];
 
     private sealed class Cursor(ImageDatasetDataView parent, int start, int end) : DataViewRowCursor

@@ -7,7 +7,7 @@ namespace MlnetGan.ML;
 /// <summary>Options of <see cref="LinearProbe.Fit"/>.</summary>
 public sealed record LinearProbeOptions
 {
-    /// <summary>Labelled training images per class; null takes as many as the smallest class has (the protocol's "all").</summary>
+    /// <summary>Labelled training images per class; null takes every labelled training image (the protocol's "all").</summary>
     public int? LabelsPerClass { get; init; }
 
     /// <summary>The classifier, its L2 grid, validation fraction and iterations: those of the evaluation protocol.</summary>
@@ -60,8 +60,8 @@ public sealed class LinearProbe : IDisposable
 
     /// <summary>
     /// Featurizes <paramref name="train"/> with the discriminator, standardises the features with the statistics of every
-    /// training image (no labels used), draws the class-balanced labelled subset the evaluation protocol draws first for
-    /// this budget and seed, chooses the L2 strength on its validation part, refits on the whole subset and assembles
+    /// training image (no labels used), draws the labelled subset the evaluation protocol draws first for this budget and
+    /// seed (class-balanced, or every labelled image for "all"), chooses the L2 strength on its validation part, refits on the whole subset and assembles
     /// the pipeline that does all of it from an image path.
     /// </summary>
     /// <param name="context">The ML.NET context.</param>
@@ -76,10 +76,16 @@ public sealed class LinearProbe : IDisposable
         if (classNames.Count < 2) throw new DatasetException(train.Source, $"has {classNames.Count} class(es); a classifier needs at least 2");
         var byClass = EvaluationProtocol.ByClass(train.Labels, classNames.Count);
         int smallest = byClass.Min(c => c.Length);
-        int perClass = options.LabelsPerClass ?? smallest;
-        if (perClass < 2) throw new ArgumentException($"--labels-per-class must be at least 2 (one image to fit and one to validate per class), not {perClass}");
-        if (perClass > smallest)
-            throw new ArgumentException($"{perClass} labels per class requested but the smallest class of {train.Source} has {smallest} labelled training images");
+        if (options.LabelsPerClass is { } budget)
+        {
+            if (budget < 2) throw new ArgumentException($"LabelsPerClass must be at least 2 (one image to fit and one to validate per class), not {budget}");
+            if (budget > smallest)
+                throw new ArgumentException($"{budget} labels per class requested but the smallest class of {train.Source} has {smallest} labelled training images");
+        }
+        else if (smallest < 2)
+        {
+            throw new DatasetException(train.Source, $"its smallest class has {smallest} labelled training image(s); every class needs 2 (one to fit, one to validate)");
+        }
 
         var raw = FeatureMatrix.FromModel(context, modelPath, train, options.BatchSize,
             new SynchronousProgress<(int Done, int Total)>(p => progress?.Report((p.Done, p.Total, "featurizing"))), options.Device);
@@ -87,7 +93,7 @@ public sealed class LinearProbe : IDisposable
         var standardize = context.Transforms.NormalizeMeanVariance("Features", fixZero: false).Fit(everyRow);
         var standardized = new FeatureMatrix(standardize.Transform(everyRow).GetColumn<float[]>("Features").ToArray(), raw.Labels);
 
-        var (fit, validation) = EvaluationProtocol.Subset(byClass, perClass, options.Protocol.Seed, perClass, repeat: 0, options.Protocol.ValidationFraction);
+        var (fit, validation) = EvaluationProtocol.Subset(byClass, options.LabelsPerClass, options.Protocol.Seed, repeat: 0, options.Protocol.ValidationFraction);
         progress?.Report((0, 1, "choosing the L2 strength"));
         var (classifier, regularization, validationAccuracy) = EvaluationProtocol.FitChoosingRegularization(context, standardized, fit, validation, classNames, options.Protocol, options.Protocol.Seed);
         progress?.Report((1, 1, $"L2 {regularization:G2}, validation accuracy {validationAccuracy:P1}"));

@@ -14,17 +14,19 @@ namespace MlnetGan.ML;
 /// </summary>
 public sealed class DcganFeaturizerTransformer : ITransformer, IDisposable
 {
+    private readonly IHostEnvironment environment;
     private readonly byte[] model;
     private readonly DataViewSchema inputSchema;
     private ITransformer? stockEquivalent;
 
     internal DcganFeaturizerTransformer(IHostEnvironment environment, DcganFeaturizerOptions options, byte[] model, DcganModelInfo info, DataViewSchema inputSchema)
     {
+        this.environment = environment;
         this.model = model;
         this.inputSchema = inputSchema;
         Options = options;
         ModelInfo = info;
-        CheckInputColumn(inputSchema, options, info);
+        InputColumnCheck.Check(inputSchema, options.InputColumnName, info);
         using var channel = environment.Start("DcganFeaturizer");
         Session = new DcganOnnxSession(model, info, options.GpuDeviceId, options.FallbackToCpu ?? false, message => channel.Warning(MessageSensitivity.None, message));
     }
@@ -46,11 +48,19 @@ public sealed class DcganFeaturizerTransformer : ITransformer, IDisposable
     /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
-        CheckInputColumn(inputSchema, Options, ModelInfo);
+        InputColumnCheck.Check(inputSchema, Options.InputColumnName, ModelInfo);
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
-        builder.AddColumn(Options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, ModelInfo.FeatureLength));
-        if (HasScore) builder.AddColumn(Options.ScoreColumnName!, new VectorDataViewType(NumberDataViewType.Single, ModelInfo.ScoreLength), NameAnnotations.OfScore(ModelInfo));
+        builder.AddColumns(AddedColumns(Options, ModelInfo));
+        return builder.ToSchema();
+    }
+
+    /// <summary>The columns the featurizer appends: the features, and the score when asked for.</summary>
+    internal static DataViewSchema AddedColumns(DcganFeaturizerOptions options, DcganModelInfo info)
+    {
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumn(options.OutputColumnName, new VectorDataViewType(NumberDataViewType.Single, info.FeatureLength));
+        if (options.ScoreColumnName is not null) builder.AddColumn(options.ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, info.ScoreLength), NameAnnotations.OfScore(info));
         return builder.ToSchema();
     }
 
@@ -71,8 +81,7 @@ public sealed class DcganFeaturizerTransformer : ITransformer, IDisposable
     {
         if (stockEquivalent is not null) return stockEquivalent;
         var info = ModelInfo;
-        var context = new MLContext();
-        float scale = (info.PixelMax - info.PixelMin) / 255f;
+        var transforms = MlNetInternals.CatalogsOf(environment).Transforms;
         string source = Options.InputColumnName;
         var temporary = new List<string>();
         string Temp(string name) { var n = $"__mlnetgan_{name}"; temporary.Add(n); return n; }
@@ -84,56 +93,31 @@ public sealed class DcganFeaturizerTransformer : ITransformer, IDisposable
             if (info.Channels == 1)
             {
                 pixelsFrom = Temp("gray");
-                chain = chain.Append(context.Transforms.ConvertToGrayscale(pixelsFrom, source));
+                chain = chain.Append(transforms.ConvertToGrayscale(pixelsFrom, source));
             }
-            chain = chain.Append(context.Transforms.ExtractPixels(info.InputName, pixelsFrom,
+            chain = chain.Append(transforms.ExtractPixels(info.InputName, pixelsFrom,
                 colorsToExtract: info.Channels == 3 ? ImagePixelExtractingEstimator.ColorBits.Rgb : ImagePixelExtractingEstimator.ColorBits.Red,
-                interleavePixelColors: false, offsetImage: -info.PixelMin / scale, scaleImage: scale));
+                interleavePixelColors: false, offsetImage: info.Pixels.ByteOffset, scaleImage: info.Pixels.Scale));
         }
         else
         {
-            var expression = FormattableString.Invariant($"x => x * {scale:R} + {info.PixelMin:R}");
-            chain = context.Transforms.Expression(info.InputName, expression, source);
+            chain = transforms.Expression(info.InputName, info.Pixels.FromByteExpression, source);
         }
         if (!inputSchema.Any(c => c.Name == info.InputName)) temporary.Add(info.InputName);
         var outputs = HasScore ? new[] { info.FeatureOutputName, info.ScoreOutputName! } : [info.FeatureOutputName];
         // The device the session really got: a CUDA request that fell back to the CPU must not fail here.
         bool onCpu = Session.Device == "cpu";
-        chain = chain.Append(context.Transforms.ApplyOnnxModel(outputs, [info.InputName], new MemoryStream(model), onCpu ? null : Options.GpuDeviceId, !onCpu && (Options.FallbackToCpu ?? false)));
+        chain = chain.Append(transforms.ApplyOnnxModel(outputs, [info.InputName], new MemoryStream(model), onCpu ? null : Options.GpuDeviceId, !onCpu && (Options.FallbackToCpu ?? false)));
         // ML.NET types the [batch, length] outputs as vectors of shape [1, length]; a trainer fitted on this transformer's
         // flat [length] vectors refuses those after loading. An identity Expression gives the flat vector (and the name);
         // Concatenate and CopyColumns keep the [1, length] shape.
         var renames = new List<InputOutputColumnPair> { new(Options.OutputColumnName, info.FeatureOutputName) };
         if (HasScore) renames.Add(new(Options.ScoreColumnName!, info.ScoreOutputName!));
-        foreach (var rename in renames) chain = chain.Append(context.Transforms.Expression(rename.OutputColumnName, "x => x", rename.InputColumnName));
+        foreach (var rename in renames) chain = chain.Append(transforms.Expression(rename.OutputColumnName, "x => x", rename.InputColumnName));
         temporary.AddRange(outputs.Where(o => o != Options.OutputColumnName && o != Options.ScoreColumnName && !inputSchema.Any(c => c.Name == o)));
-        if (temporary.Count > 0) chain = chain.Append(context.Transforms.DropColumns(temporary.Distinct().ToArray()));
+        if (temporary.Count > 0) chain = chain.Append(transforms.DropColumns(temporary.Distinct().ToArray()));
         stockEquivalent = chain.Fit(new EmptyDataView(inputSchema));
         return stockEquivalent;
-    }
-
-    /// <summary>Checks the input column's type, naming it and what is expected.</summary>
-    internal static void CheckInputColumn(DataViewSchema schema, DcganFeaturizerOptions options, DcganModelInfo info)
-    {
-        var name = options.InputColumnName;
-        var column = schema.GetColumnOrNull(name)
-            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"DCGAN featurizer: input column '{name}' not found (columns: {string.Join(", ", schema.Select(c => c.Name))})");
-        switch (column.Type)
-        {
-            case ImageDataViewType image:
-                if (image.Height > 0 && (image.Height != info.ImageSize || image.Width != info.ImageSize))
-                    throw new ArgumentOutOfRangeException(nameof(schema),
-                        $"DCGAN featurizer: column '{name}' holds {image.Width}x{image.Height} images but the model expects {info.ImageSize}x{info.ImageSize}; add mlContext.Transforms.ResizeImages before the featurizer");
-                break;
-            case VectorDataViewType vector when vector.ItemType == NumberDataViewType.Single:
-                if (vector.Size != info.PixelCount)
-                    throw new ArgumentOutOfRangeException(nameof(schema),
-                        $"DCGAN featurizer: column '{name}' is a vector of {(vector.Size == 0 ? "unknown size" : vector.Size.ToString(System.Globalization.CultureInfo.InvariantCulture))}; the model expects {info.PixelCount} pixels ({info.Channels}x{info.ImageSize}x{info.ImageSize}, planar, 0..255)");
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(schema),
-                    $"DCGAN featurizer: column '{name}' has type {column.Type}; expected an image (LoadImages/ResizeImages) or a vector of Single pixels");
-        }
     }
 
     /// <inheritdoc />

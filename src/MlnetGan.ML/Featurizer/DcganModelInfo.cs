@@ -1,6 +1,5 @@
-using System.Globalization;
-using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
+using MlnetGan.Data;
 
 namespace MlnetGan.ML;
 
@@ -9,8 +8,9 @@ public sealed class DcganModelException(string message, Exception? inner = null)
 
 /// <summary>
 /// What the featurizer needs to know about an exported discriminator: how to feed it (image size, channels, pixel range)
-/// and what it returns (feature length, score or class probabilities). Read from the model's <c>mlnetgan.*</c> metadata; for an ONNX
-/// model without it, the input's fixed shape or explicit options supply the image size and channels.
+/// and what it returns (feature length, score or class probabilities). Read from the <see cref="DiscriminatorContract"/>
+/// in the model's <c>mlnetgan.*</c> metadata; for an ONNX model without it, the input's fixed shape or explicit options
+/// supply the image size and channels.
 /// </summary>
 public sealed record DcganModelInfo
 {
@@ -23,7 +23,10 @@ public sealed record DcganModelInfo
     /// <summary>Name of the score output (DCGAN: probability real; K-class: class probabilities), or null when the model has none.</summary>
     public string? ScoreOutputName { get; init; }
 
+    /// <summary>Side of the square images the model takes.</summary>
     public required int ImageSize { get; init; }
+
+    /// <summary>Channels of the images the model takes: 1 (luminance) or 3 (R, G, B).</summary>
     public required int Channels { get; init; }
 
     /// <summary>Length of a feature vector.</summary>
@@ -32,16 +35,17 @@ public sealed record DcganModelInfo
     /// <summary>Length of the score output (1 for a DCGAN, K for a semi-supervised model); 0 without one.</summary>
     public int ScoreLength { get; init; }
 
-    /// <summary>The model expects pixels in [PixelMin, PixelMax]; byte pixels 0..255 are mapped linearly onto it.</summary>
-    public float PixelMin { get; init; } = -1f;
+    /// <summary>The range the model expects its pixels in; byte pixels 0..255 are mapped linearly onto it.</summary>
+    public PixelRange Pixels { get; init; } = PixelRange.Model;
 
-    public float PixelMax { get; init; } = 1f;
+    /// <summary>The contract recorded in the model's metadata; null for an ONNX model MlnetGan did not export.</summary>
+    public DiscriminatorContract? Contract { get; init; }
 
-    /// <summary><c>dcgan</c>, <c>semi-supervised</c>, or <c>unknown</c> for a model without MlnetGan metadata.</summary>
-    public string Mode { get; init; } = "unknown";
+    /// <summary>How the discriminator was trained; null for a model without MlnetGan metadata.</summary>
+    public DiscriminatorMode? Mode => Contract?.Mode;
 
     /// <summary>Class names recorded in the model (may be empty).</summary>
-    public IReadOnlyList<string> ClassNames { get; init; } = [];
+    public IReadOnlyList<string> ClassNames => Contract?.ClassNames ?? [];
 
     /// <summary>All <c>metadata_props</c> of the model.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
@@ -68,7 +72,7 @@ public sealed record DcganModelInfo
     {
         if (string.IsNullOrWhiteSpace(modelPath)) throw new ArgumentException("the model path is empty", nameof(modelPath));
         if (!File.Exists(modelPath)) throw new DcganModelException($"{modelPath}: model file not found");
-        if (!MlnetGan.Data.RegularFile.Is(modelPath)) throw new DcganModelException($"{modelPath}: is not a regular file (a FIFO, socket or device is not read)");
+        if (!RegularFile.Is(modelPath)) throw new DcganModelException($"{modelPath}: is not a regular file (a FIFO, socket or device is not read)");
         byte[] bytes;
         try { bytes = File.ReadAllBytes(modelPath); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new DcganModelException($"{modelPath}: cannot be read ({e.Message})", e); }
@@ -93,32 +97,39 @@ public sealed record DcganModelInfo
                 throw new DcganModelException($"{displayName}: has {session.InputMetadata.Count} inputs; a discriminator has one image input");
             var (inputName, input) = session.InputMetadata.First();
             if (!IsFloatTensor(input)) throw new DcganModelException($"{displayName}: its input '{inputName}' is not a float tensor");
-            var features = Lookup(metadata, "feature_output") ?? "features";
+            DiscriminatorContract? contract = null;
+            if (DiscriminatorContract.IsRecordedIn(metadata))
+            {
+                try { contract = DiscriminatorContract.Parse(metadata); }
+                catch (FormatException e) { throw new DcganModelException($"{displayName}: {e.Message}", e); }
+            }
+            const string features = DiscriminatorContract.FeaturesOutput;
             if (!session.OutputMetadata.TryGetValue(features, out var featureOutput))
                 throw new DcganModelException($"{displayName}: has no '{features}' output (outputs: {string.Join(", ", session.OutputMetadata.Keys)}); was it exported by MlnetGan?");
-            var scoreName = Lookup(metadata, "score_output") ?? (session.OutputMetadata.ContainsKey("score") ? "score" : session.OutputMetadata.ContainsKey("probabilities") ? "probabilities" : null);
+            var scoreName = contract?.ScoreOutputName
+                ?? new[] { DiscriminatorContract.ScoreOutput, DiscriminatorContract.ProbabilitiesOutput }.FirstOrDefault(session.OutputMetadata.ContainsKey);
             if (scoreName is not null && !session.OutputMetadata.ContainsKey(scoreName)) scoreName = null;
             if (!IsFloatTensor(featureOutput)) throw new DcganModelException($"{displayName}: its '{features}' output is not a float tensor");
             if (scoreName is not null && !IsFloatTensor(session.OutputMetadata[scoreName])) throw new DcganModelException($"{displayName}: its '{scoreName}' output is not a float tensor");
 
-            int size = imageSize ?? ParseInt(Lookup(metadata, "image_size")) ?? FixedDim(input, 3) ?? FixedDim(input, 2)
+            bool recorded = contract is not null;
+            int size = imageSize ?? contract?.ImageSize ?? FixedDim(input, 3) ?? FixedDim(input, 2)
                 ?? throw new DcganModelException($"{displayName}: carries no MlnetGan metadata and its input has no fixed size; pass the image size explicitly");
-            int channelCount = channels ?? ParseInt(Lookup(metadata, "channels")) ?? FixedDim(input, 1)
+            int channelCount = channels ?? contract?.Channels ?? FixedDim(input, 1)
                 ?? throw new DcganModelException($"{displayName}: carries no MlnetGan metadata and its input has no fixed channel count; pass the channels explicitly");
             if (size < 1 || size > MaxImageSize)
-                throw new DcganModelException($"{displayName}: {Describe("image_size", imageSize, metadata)} {size} is outside 1..{MaxImageSize}");
+                throw new DcganModelException($"{displayName}: {Describe("image_size", imageSize, recorded)} {size} is outside 1..{MaxImageSize}");
             if (channelCount is not (1 or 3))
-                throw new DcganModelException($"{displayName}: {Describe("channels", channels, metadata)} {channelCount} is neither 1 nor 3");
+                throw new DcganModelException($"{displayName}: {Describe("channels", channels, recorded)} {channelCount} is neither 1 nor 3");
             foreach (var (dimension, expected, key, given) in new[] { (2, size, "image_size", imageSize), (3, size, "image_size", imageSize), (1, channelCount, "channels", channels) })
             {
                 if (FixedDim(input, dimension) is { } actual && actual != expected)
-                    throw new DcganModelException($"{displayName}: {Describe(key, given, metadata)} {expected} contradicts its graph, whose input '{inputName}' is [{string.Join(", ", input.Dimensions)}]");
+                    throw new DcganModelException($"{displayName}: {Describe(key, given, recorded)} {expected} contradicts its graph, whose input '{inputName}' is [{string.Join(", ", input.Dimensions)}]");
             }
-            int featureLength = FixedDim(featureOutput, 1) ?? ParseInt(Lookup(metadata, "feature_length"))
+            int featureLength = FixedDim(featureOutput, 1) ?? contract?.FeatureLength
                 ?? throw new DcganModelException($"{displayName}: the '{features}' output has no fixed length");
             if (featureLength < 1 || featureLength > MaxFeatureLength)
                 throw new DcganModelException($"{displayName}: feature length {featureLength} is outside 1..{MaxFeatureLength}");
-            var (min, max) = ParseRange(Lookup(metadata, "pixel_range"), displayName);
             return new DcganModelInfo
             {
                 InputName = inputName,
@@ -128,53 +139,22 @@ public sealed record DcganModelInfo
                 ImageSize = size,
                 Channels = channelCount,
                 FeatureLength = featureLength,
-                PixelMin = min,
-                PixelMax = max,
-                Mode = Lookup(metadata, "mode") ?? "unknown",
-                ClassNames = ParseNames(Lookup(metadata, "class_names")),
+                Pixels = contract?.Pixels ?? PixelRange.Model,
+                Contract = contract,
                 Metadata = new Dictionary<string, string>(metadata),
             };
         }
     }
 
-    /// <summary>Where a size came from, for errors: the caller's option or the model's metadata.</summary>
-    private static string Describe(string key, int? given, IReadOnlyDictionary<string, string> metadata) =>
+    /// <summary>Where a size came from, for errors: the caller's option, the model's metadata or its input's shape.</summary>
+    private static string Describe(string key, int? given, bool recorded) =>
         given is not null ? (key == "channels" ? "channel count" : "image size") :
-        Lookup(metadata, key) is not null ? $"metadata mlnetgan.{key}: {key}" : $"its input's {key.Replace('_', ' ')}";
-
-    private static string? Lookup(IReadOnlyDictionary<string, string> metadata, string key) =>
-        metadata.TryGetValue("mlnetgan." + key, out var value) ? value : null;
-
-    private static int? ParseInt(string? value) =>
-        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
+        recorded ? $"metadata {DiscriminatorContract.MetadataPrefix}{key}: {key}" : $"its input's {key.Replace('_', ' ')}";
 
     private static int? FixedDim(NodeMetadata node, int index) =>
         node.IsTensor && node.Dimensions is { } dimensions && dimensions.Length > index && dimensions[index] > 0 ? dimensions[index] : null;
 
     private static bool IsFloatTensor(NodeMetadata node) => node.IsTensor && node.ElementType == typeof(float) && node.Dimensions is not null;
-
-    private static (float, float) ParseRange(string? value, string displayName)
-    {
-        if (value is null) return (-1f, 1f);
-        var parts = value.Split(',');
-        if (parts.Length == 2 && float.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var min)
-            && float.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var max) && max > min)
-            return (min, max);
-        throw new DcganModelException($"{displayName}: metadata mlnetgan.pixel_range '{value}' is not 'min,max'");
-    }
-
-    private static IReadOnlyList<string> ParseNames(string? json)
-    {
-        if (string.IsNullOrEmpty(json)) return [];
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            return document.RootElement.ValueKind == JsonValueKind.Array
-                ? document.RootElement.EnumerateArray().Select(e => e.GetString() ?? "").ToArray()
-                : [];
-        }
-        catch (JsonException) { return []; }
-    }
 
     private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 }

@@ -6,8 +6,8 @@ namespace MlnetGan.ML;
 
 /// <summary>
 /// The few ML.NET members a third-party estimator in ML.NET's own style needs but ML.NET 5 keeps internal, reached by
-/// reflection in this one place: the environment behind <c>mlContext.Transforms</c> (with its GPU settings), and
-/// <c>SchemaShape.Create</c> (SchemaShape columns have no public constructor). A missing member fails with a clear message.
+/// reflection in this one place: the environment behind <c>mlContext.Transforms</c> (with its GPU settings), the catalogs
+/// over an environment, and <c>SchemaShape.Create</c> (SchemaShape columns have no public constructor). A missing member fails with a clear message.
 /// </summary>
 internal static class MlNetInternals
 {
@@ -17,6 +17,13 @@ internal static class MlNetInternals
     public static IHostEnvironment EnvironmentOf(TransformsCatalog catalog) =>
         typeof(TransformsCatalog).Assembly.GetType("Microsoft.ML.Data.IInternalCatalog")?.GetProperty("Environment", Any)?.GetValue(catalog) as IHostEnvironment
             ?? throw Missing("IInternalCatalog.Environment");
+
+    /// <summary>
+    /// The transform and data catalogs over <paramref name="environment"/>, as <see cref="MLContext"/> builds its own, so
+    /// the components they make log to the user's context and draw on its seed.
+    /// </summary>
+    public static (TransformsCatalog Transforms, DataOperationsCatalog Data) CatalogsOf(IHostEnvironment environment) =>
+        (Construct<TransformsCatalog>(environment), Construct<DataOperationsCatalog>(environment));
 
     /// <summary>The environment's <c>GpuDeviceId</c> and <c>FallbackToCpu</c> (what <c>MLContext</c> exposes publicly).</summary>
     public static (int? GpuDeviceId, bool FallbackToCpu) DeviceSettingsOf(IHostEnvironment environment)
@@ -32,6 +39,9 @@ internal static class MlNetInternals
     public static SchemaShape ShapeOf(DataViewSchema schema) =>
         typeof(SchemaShape).GetMethod("Create", Any, [typeof(DataViewSchema)])?.Invoke(null, [schema]) as SchemaShape
             ?? throw Missing("SchemaShape.Create(DataViewSchema)");
+
+    private static T Construct<T>(IHostEnvironment environment) =>
+        typeof(T).GetConstructor(Any, [typeof(IHostEnvironment)])?.Invoke([environment]) is T catalog ? catalog : throw Missing($"{typeof(T).Name}(IHostEnvironment)");
 
     private static InvalidOperationException Missing(string member) =>
         new($"MlnetGan.ML needs ML.NET's {member}, which this version of Microsoft.ML does not have; use Microsoft.ML 5.0.x");

@@ -20,19 +20,19 @@ internal static class PixelConversion
         if (!bgra && image.PixelFormat != MLPixelFormat.Rgba32) return $"column '{column}' holds an image in pixel format {image.PixelFormat}, which is not supported";
         var pixels = image.Pixels;
         int count = info.ImageSize * info.ImageSize;
-        float scale = (info.PixelMax - info.PixelMin) / 255f;
+        var range = info.Pixels;
         for (int p = 0; p < count; p++)
         {
             byte r = pixels[4 * p + (bgra ? 2 : 0)], g = pixels[4 * p + 1], b = pixels[4 * p + (bgra ? 0 : 2)];
             if (info.Channels == 3)
             {
-                destination[p] = r * scale + info.PixelMin;
-                destination[count + p] = g * scale + info.PixelMin;
-                destination[2 * count + p] = b * scale + info.PixelMin;
+                destination[p] = range.FromByte(r);
+                destination[count + p] = range.FromByte(g);
+                destination[2 * count + p] = range.FromByte(b);
             }
             else
             {
-                destination[p] = MathF.Round(0.299f * r + 0.587f * g + 0.114f * b) * scale + info.PixelMin;
+                destination[p] = range.FromByte(MathF.Round(0.299f * r + 0.587f * g + 0.114f * b));
             }
         }
         return null;
@@ -42,17 +42,17 @@ internal static class PixelConversion
     public static string? FromVector(in VBuffer<float> vector, DcganModelInfo info, string column, Span<float> destination)
     {
         if (vector.Length != info.PixelCount) return $"column '{column}' holds a vector of {vector.Length} values; the model expects {info.PixelCount}";
-        float scale = (info.PixelMax - info.PixelMin) / 255f;
-        destination[..info.PixelCount].Fill(info.PixelMin);
+        var range = info.Pixels;
+        destination[..info.PixelCount].Fill(range.Min);
         var values = vector.GetValues();
         if (vector.IsDense)
         {
-            for (int i = 0; i < values.Length; i++) destination[i] = values[i] * scale + info.PixelMin;
+            for (int i = 0; i < values.Length; i++) destination[i] = range.FromByte(values[i]);
         }
         else
         {
             var indices = vector.GetIndices();
-            for (int i = 0; i < values.Length; i++) destination[indices[i]] = values[i] * scale + info.PixelMin;
+            for (int i = 0; i < values.Length; i++) destination[indices[i]] = range.FromByte(values[i]);
         }
         return null;
     }
