@@ -30,7 +30,11 @@ public sealed record DatasetInfo(string Source, int TrainCount, IReadOnlyList<st
 /// </summary>
 public sealed record RunConfig(DcganConfig Model, TrainingOptions Training, DatasetInfo Dataset, string Mode, string MlnetGanVersion, string? RunId = null);
 
-/// <summary>The layout of one training run's folder: <c>config.json</c>, <c>metrics.csv</c>, <c>checkpoints/</c>, <c>samples/</c>.</summary>
+/// <summary>
+/// The layout of one training run's folder: <c>config.json</c>, <c>metrics.csv</c>, <c>checkpoints/</c>, <c>samples/</c>,
+/// and what the commands and notebooks write beside them: the exported discriminator, the evaluation report and the state
+/// of a <c>paper</c> experiment.
+/// </summary>
 public sealed class RunFolder
 {
     /// <summary>JSON settings used for every file of a run.</summary>
@@ -47,11 +51,33 @@ public sealed class RunFolder
     /// <summary>The folder.</summary>
     public string Root { get; }
 
+    /// <summary>The run's settings (<see cref="RunConfig"/>).</summary>
     public string ConfigPath => Path.Combine(Root, "config.json");
+
+    /// <summary>The losses and D outputs of every step.</summary>
     public string MetricsPath => Path.Combine(Root, "metrics.csv");
+
+    /// <summary>The checkpoint folders (<see cref="CheckpointStore"/>).</summary>
     public string CheckpointsPath => Path.Combine(Root, "checkpoints");
+
+    /// <summary>The test accuracy of a classifying run's discriminator.</summary>
     public string TestAccuracyPath => Path.Combine(Root, "test-accuracy.json");
+
+    /// <summary>The sample grids of fixed noise, one per epoch.</summary>
     public string SamplesPath => Path.Combine(Root, "samples");
+
+
+    /// <summary>The file name of the discriminator exported into the run folder.</summary>
+    public const string DiscriminatorFileName = "discriminator.onnx";
+
+    /// <summary>The discriminator exported at the end of training (<see cref="DiscriminatorFileName"/>).</summary>
+    public string DiscriminatorPath => Path.Combine(Root, DiscriminatorFileName);
+
+    /// <summary>The evaluation report of the run (results.json, report.md, report.html and the plots).</summary>
+    public string ReportPath => Path.Combine(Root, "report");
+
+    /// <summary>What a <c>paper</c> experiment has done so far (training time, stages finished), saved after every stage.</summary>
+    public string PaperStatePath => Path.Combine(Root, "paper.json");
 
     /// <summary>The TensorBoard event files (<c>tensorboard --logdir</c> this folder or any folder above it).</summary>
     public string TensorBoardPath => Path.Combine(Root, "tensorboard");

@@ -25,7 +25,7 @@ internal static class DemoCommand
     public static string EvaluateAndReport(RunFolder run, string onnx, DatasetSplits splits, EvaluationOptions evaluation, OnnxDevice device,
         IReadOnlyList<(string Key, string Value)> facts, Stopwatch clock, ImageDataset? generated = null)
     {
-        var reportDirectory = Path.Combine(run.Root, "report");
+        var reportDirectory = run.ReportPath;
         var result = EvaluateCommand.Evaluate(onnx, splits, ["untrained", "raw"], evaluation, reportDirectory, device, generated);
         var html = RunReport.Write(run, result, reportDirectory,
         [
@@ -98,7 +98,7 @@ internal static class DemoCommand
 
             var trained = await Task.Run(() => ConsoleProgress.Train(run, splits.Train, model, options, torchDevice, resume: false, cancellation), CancellationToken.None);
             if (trained.Interrupted) return CliApp.InterruptedExitCode;
-            var onnx = Path.Combine(run.Root, ExportCommand.DefaultFileName);
+            var onnx = run.DiscriminatorPath;
             RunExport.Export(run, onnx);
             ImageDataset generated;
             using (var generator = Sampling.LoadGenerator(run))

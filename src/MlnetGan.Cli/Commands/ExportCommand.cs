@@ -7,14 +7,11 @@ namespace MlnetGan.Cli.Commands;
 /// <summary><c>mlnetgan export</c>: writes a run's discriminator as ONNX for the ML.NET featurizer.</summary>
 internal static class ExportCommand
 {
-    /// <summary>The file name <c>mlnetgan train</c> exports to inside the run folder.</summary>
-    public const string DefaultFileName = "discriminator.onnx";
-
     public static Command Create()
     {
         var run = new Option<string>("--run") { Description = "Run folder written by 'mlnetgan train'.", Required = true };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "A checkpoint folder of the run (default: the latest)." };
-        var output = new Option<string?>("--out") { Description = $"The .onnx file to write, atomically (default: <run>/{DefaultFileName})." };
+        var output = new Option<string?>("--out") { Description = $"The .onnx file to write, atomically (default: <run>/{RunFolder.DiscriminatorFileName})." };
         var bnStats = BatchNormStats();
         var bnBatches = BatchNormBatches();
         var data = SharedOptions.Data("Training images for --bn-stats recompute (default: the run's own dataset).");
@@ -29,7 +26,7 @@ internal static class ExportCommand
         {
             var folder = new RunFolder(parse.GetRequiredValue(run));
             var config = folder.ReadConfig();
-            var path = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(folder.Root, DefaultFileName));
+            var path = Path.GetFullPath(parse.GetValue(output) ?? folder.DiscriminatorPath);
             var images = parse.GetValue(data) is { } source
                 ? SharedOptions.LoadData(source, Data.DatasetFormat.Auto, skipCorrupt: false, config.Model.ImageSize, config.Model.Channels, config.Training.Seed).Train
                 : null;

@@ -17,8 +17,6 @@ namespace MlnetGan.Cli.Commands;
 /// </summary>
 internal static class PaperCommand
 {
-    private const string StateFile = "paper.json";
-
     /// <summary>What has been done, saved in the run folder after every stage.</summary>
     private sealed record PaperState(string Data, double TrainingSeconds, bool Trained, bool Exported);
 
@@ -45,7 +43,7 @@ internal static class PaperCommand
             var (timeBudget, epochBudget) = ParseBudget(parse.GetValue(budget)!);
             var dataPath = Path.GetFullPath(parse.GetRequiredValue(data));
             var run = new RunFolder(parse.GetValue(output)!);
-            var statePath = Path.Combine(run.Root, StateFile);
+            var statePath = run.PaperStatePath;
             var state = File.Exists(statePath) ? ReadState(statePath) : null;
             if (state is null && Directory.Exists(run.Root) && Directory.EnumerateFileSystemEntries(run.Root).Any())
                 throw new ArgumentException($"--out {run.Root} is not empty and holds no paper run; choose another folder");
@@ -79,7 +77,7 @@ internal static class PaperCommand
                     return CliApp.InterruptedExitCode;
                 }
             }
-            var onnx = Path.Combine(run.Root, ExportCommand.DefaultFileName);
+            var onnx = run.DiscriminatorPath;
             if (!state.Exported || !File.Exists(onnx))
             {
                 RunExport.Export(run, onnx);

@@ -39,7 +39,7 @@ internal static class TrainCommand
         var dropout = new Option<double>("--d-dropout") { Description = "Dropout rate after each discriminator block in training (0: off).", DefaultValueFactory = _ => 0 };
         var precision = SharedOptions.Precision();
         var realLabel = new Option<double>("--real-label") { Description = "DCGAN: the discriminator's target for real images (1: the paper's; 0.9: one-sided label smoothing).", DefaultValueFactory = _ => 1.0 };
-        var noExport = new Option<bool>("--no-export") { Description = $"Do not export the discriminator to <out>/{ExportCommand.DefaultFileName} at the end." };
+        var noExport = new Option<bool>("--no-export") { Description = $"Do not export the discriminator to <out>/{RunFolder.DiscriminatorFileName} at the end." };
         var bnStats = ExportCommand.BatchNormStats();
         var bnBatches = ExportCommand.BatchNormBatches();
 
@@ -125,7 +125,7 @@ internal static class TrainCommand
             }
             if (!parse.GetValue(noExport))
             {
-                var onnx = Path.Combine(run.Root, ExportCommand.DefaultFileName);
+                var onnx = run.DiscriminatorPath;
                 RunExport.Export(run, onnx, new RunExportOptions
                 {
                     BatchNormStatistics = parse.GetValue(bnStats), BatchNormBatches = parse.GetValue(bnBatches), Images = splits.Train, Device = torchDevice,
