@@ -45,6 +45,9 @@ public sealed class RunFolder
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
+    /// <summary>How an error message names the setting that chooses a run folder (see <see cref="ISettingError"/>).</summary>
+    public const string SettingName = nameof(RunFolder);
+
     /// <summary>A run folder at <paramref name="path"/> (not created until something is written).</summary>
     public RunFolder(string path) => Root = Path.GetFullPath(path);
 

@@ -77,7 +77,7 @@ public sealed class LinearProbe : IDisposable
         var byClass = EvaluationProtocol.ByClass(train.Labels, classNames.Count);
         int smallest = byClass.Min(c => c.Length);
         int perClass = options.LabelsPerClass ?? smallest;
-        if (perClass < 2) throw new ArgumentException($"--labels-per-class must be at least 2 (one image to fit and one to validate per class), not {perClass}");
+        if (perClass < 2) throw new InvalidSettingException(name => $"{name(nameof(options.LabelsPerClass))} must be at least 2 (one image to fit and one to validate per class), not {perClass}");
         if (perClass > smallest)
             throw new ArgumentException($"{perClass} labels per class requested but the smallest class of {train.Source} has {smallest} labelled training images");
 
