@@ -2,6 +2,7 @@ using System.CommandLine;
 using MlnetGan.Data;
 using MlnetGan.Gan;
 using MlnetGan.ML;
+using MlnetGan.Workflows;
 
 namespace MlnetGan.Cli;
 
@@ -18,6 +19,7 @@ internal static class SettingOptions
         [RunFolder.SettingName] = ["--run", "--out"],
         [TorchDevice.SettingName] = ["--device"],
         [nameof(LinearProbeOptions.LabelsPerClass)] = ["--labels-per-class"],
+        [PaperExperiment.DataPathSetting] = ["--data"],
     };
 
     /// <summary>The message of <paramref name="error"/> as the user of <paramref name="command"/> reads it.</summary>

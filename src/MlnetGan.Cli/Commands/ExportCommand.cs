@@ -12,8 +12,8 @@ internal static class ExportCommand
         var run = new Option<string>("--run") { Description = "Run folder written by 'mlnetgan train'.", Required = true };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "A checkpoint folder of the run (default: the latest)." };
         var output = new Option<string?>("--out") { Description = $"The .onnx file to write, atomically (default: <run>/{RunFolder.DiscriminatorFileName})." };
-        var bnStats = BatchNormStats();
-        var bnBatches = BatchNormBatches();
+        var bnStats = SharedOptions.BatchNormStats();
+        var bnBatches = SharedOptions.BatchNormBatches();
         var data = SharedOptions.Data("Training images for --bn-stats recompute (default: the run's own dataset).");
         data.DefaultValueFactory = null;
         var device = SharedOptions.Device();
@@ -43,13 +43,4 @@ internal static class ExportCommand
         });
         return command;
     }
-
-    public static Option<BatchNormSource> BatchNormStats() => OptionParsers.KebabCase(new Option<BatchNormSource>("--bn-stats")
-    {
-        Description = "BatchNorm statistics in the exported model: running (training averages) or recompute (averages over training batches).",
-        DefaultValueFactory = _ => BatchNormSource.Running,
-    });
-
-    public static Option<int> BatchNormBatches() =>
-        SharedOptions.Positive(new Option<int>("--bn-batches") { Description = "Training batches averaged by --bn-stats recompute.", DefaultValueFactory = _ => 50 });
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using MlnetGan.Data;
 using MlnetGan.Gan;
 using MlnetGan.Onnx;
+using MlnetGan.Workflows;
 using Spectre.Console;
 
 namespace MlnetGan.Cli.Commands;
@@ -40,8 +41,8 @@ internal static class TrainCommand
         var precision = SharedOptions.Precision();
         var realLabel = new Option<double>("--real-label") { Description = "DCGAN: the discriminator's target for real images (1: the paper's; 0.9: one-sided label smoothing).", DefaultValueFactory = _ => 1.0 };
         var noExport = new Option<bool>("--no-export") { Description = $"Do not export the discriminator to <out>/{RunFolder.DiscriminatorFileName} at the end." };
-        var bnStats = ExportCommand.BatchNormStats();
-        var bnBatches = ExportCommand.BatchNormBatches();
+        var bnStats = SharedOptions.BatchNormStats();
+        var bnBatches = SharedOptions.BatchNormBatches();
 
         var command = new Command("train", "Train a DCGAN on unlabeled images (labels are ignored), or a semi-supervised GAN with a few labels per class.")
         {
@@ -105,9 +106,9 @@ internal static class TrainCommand
             };
             // The run folder is this process's until the command ends (training, test accuracy and export).
             using var runLock = RunLock.Acquire(run);
-            AnsiConsole.MarkupLineInterpolated($"Training a {modeName switch { "dcgan" => "DCGAN", "supervised" => $"supervised-only discriminator on {options.LabelsPerClass} labels per class", _ => $"semi-supervised GAN with {options.LabelsPerClass} labels per class" }} ({CheckpointStore.Describe(model)}) on {splits.Train.Count} images from {splits.Train.Source} on {torchDevice} in {SharedOptions.Describe(options.Precision, askedPrecision, torchDevice)}, into {run.Root}");
+            AnsiConsole.MarkupLineInterpolated($"Training a {modeName switch { "dcgan" => "DCGAN", "supervised" => $"supervised-only discriminator on {options.LabelsPerClass} labels per class", _ => $"semi-supervised GAN with {options.LabelsPerClass} labels per class" }} ({CheckpointStore.Describe(model)}) on {splits.Train.Count} images from {splits.Train.Source} on {torchDevice} in {TrainingStage.DescribePrecision(options.Precision, askedPrecision, torchDevice)}, into {run.Root}");
 
-            var result = await Task.Run(() => ConsoleProgress.Train(run, splits.Train, model, options, torchDevice, isResume, cancellation, start: start), CancellationToken.None);
+            var result = await Task.Run(() => TrainingStage.Run(ConsoleProgress.Workflow, run, splits.Train, model, options, torchDevice, isResume, cancellation, start: start), CancellationToken.None);
             if (result.Interrupted)
             {
                 if (result.LatestCheckpoint is null)
