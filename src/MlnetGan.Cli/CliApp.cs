@@ -28,7 +28,6 @@ public static class CliApp
         root.Subcommands.Add(FitCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
-        root.Subcommands.Add(BenchCommand.Create());
         OptionParsers.ApplyDefaults(root);
         return root;
     }
