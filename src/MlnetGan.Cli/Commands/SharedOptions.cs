@@ -33,9 +33,9 @@ internal static class SharedOptions
     public static Option<long> Seed() =>
         new("--seed") { Description = "Random seed (weights, shuffling, noise, label subsets).", DefaultValueFactory = _ => 0 };
 
-    public static Option<int> ImageSize() => Positive(new Option<int>("--image-size") { Description = "Model image size: 32 or 64.", DefaultValueFactory = _ => 32 });
+    public static Option<int> ImageSize() => Positive(new Option<int>("--image-size") { Description = "Model image size: 32 or 64.", DefaultValueFactory = _ => new DcganConfig().ImageSize });
 
-    public static Option<int> Channels() => Positive(new Option<int>("--channels") { Description = "Model channels: 1 (grayscale) or 3 (RGB).", DefaultValueFactory = _ => 3 });
+    public static Option<int> Channels() => Positive(new Option<int>("--channels") { Description = "Model channels: 1 (grayscale) or 3 (RGB).", DefaultValueFactory = _ => new DcganConfig().Channels });
 
     public static Option<string> Classifier() => OptionParsers.OneOf(new Option<string>("--classifier")
     {
