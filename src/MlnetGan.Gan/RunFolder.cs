@@ -102,6 +102,9 @@ public sealed class RunFolder
         {
             var config = JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(ConfigPath), Json)
                 ?? throw new RunException(ConfigPath, "is empty");
+            // JSON null for a whole section deserializes to null, whatever the record's annotations say.
+            if (config.Model is null || config.Training is null || config.Dataset is null)
+                throw new RunException(ConfigPath, "is not a valid run config (its model, training or dataset section is null)");
             return config.Training.Precision == TrainingPrecision.Auto ? config with { Training = config.Training with { Precision = TrainingPrecision.Fp32 } } : config;
         }
         catch (JsonException e)
