@@ -50,7 +50,9 @@ public sealed record DemoOptions
     public OnnxDevice FeaturizingDevice { get; init; } = new(null, false);
 }
 
-/// <summary>What the demo did: its training and, unless training was interrupted, the report.</summary>
+/// <summary>What the demo did.</summary>
+/// <param name="Training">How training went.</param>
+/// <param name="Report">The evaluation and report; null when training was interrupted.</param>
 public sealed record DemoResult(TrainingResult Training, RunReportResult? Report);
 
 /// <summary>

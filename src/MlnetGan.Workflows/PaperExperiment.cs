@@ -8,7 +8,10 @@ using static TorchSharp.torch;
 
 namespace MlnetGan.Workflows;
 
-/// <summary>How long the paper experiment trains: a time or a number of epochs, and the budget as the user wrote it (for messages and the report).</summary>
+/// <summary>How long the paper experiment trains.</summary>
+/// <param name="Text">The budget as the user wrote it, for messages and the report.</param>
+/// <param name="Time">Training time over every invocation, or null.</param>
+/// <param name="Epochs">Training epochs, or null.</param>
 public sealed record PaperBudget(string Text, TimeSpan? Time, int? Epochs);
 
 /// <summary>Settings of the paper experiment (the DCGAN paper's CIFAR-10 setting by default).</summary>
@@ -42,7 +45,9 @@ public sealed record PaperOptions
     public OnnxDevice FeaturizingDevice { get; init; } = new(null, false);
 }
 
-/// <summary>Where the experiment stopped: the training step it reached and, unless training was interrupted, the report.</summary>
+/// <summary>Where the experiment stopped.</summary>
+/// <param name="Step">The training step it reached.</param>
+/// <param name="Report">The evaluation and report; null when training was interrupted.</param>
 public sealed record PaperResult(long Step, RunReportResult? Report);
 
 /// <summary>

@@ -7,6 +7,8 @@ using MlnetGan.ML;
 namespace MlnetGan.Workflows;
 
 /// <summary>A run's evaluation and the path of its HTML report.</summary>
+/// <param name="Evaluation">The accuracies per feature set and label budget.</param>
+/// <param name="ReportHtml">The run's <c>report.html</c>.</param>
 public sealed record RunReportResult(EvaluationResult Evaluation, string ReportHtml);
 
 /// <summary>The last stage of the demo and the paper experiment: evaluate the run's exported discriminator and write its report.</summary>

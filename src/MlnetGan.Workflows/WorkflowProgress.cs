@@ -2,7 +2,10 @@ using MlnetGan.Data;
 
 namespace MlnetGan.Workflows;
 
-/// <summary>How far a stage of a workflow has come: <paramref name="Done"/> of <paramref name="Total"/>, and what it is doing.</summary>
+/// <summary>How far a stage of a workflow has come.</summary>
+/// <param name="Done">Units done.</param>
+/// <param name="Total">Units in all.</param>
+/// <param name="Status">What the stage is doing, or empty.</param>
 public readonly record struct StageProgress(long Done, long Total, string Status);
 
 /// <summary>
