@@ -82,7 +82,7 @@ display(HTML(HtmlImage.Png(LineChart.RenderPng("Discriminator outputs", "step", 
 // The exported model's metadata tells the ML.NET featurizer how to feed it and what it returns.
 
 // %%
-var onnxPath = Path.Combine(run.Root, "discriminator.onnx");
+var onnxPath = run.DiscriminatorPath;
 RunExport.Export(run, onnxPath);
 var info = DcganModelInfo.Read(onnxPath);
 Console.WriteLine($"{onnxPath}: {new FileInfo(onnxPath).Length / 1024} KiB, input {info.Channels}x{info.ImageSize}x{info.ImageSize}, {info.FeatureLength} features, score output '{info.ScoreOutputName}'");

@@ -1,5 +1,4 @@
-#:project ../src/MlnetGan.Onnx/MlnetGan.Onnx.csproj
-#:project ../src/MlnetGan.ML/MlnetGan.ML.csproj
+#:project ../src/MlnetGan.Workflows/MlnetGan.Workflows.csproj
 #:property MlnetGanNativeRuntimes=true
 #:property PublishAot=false
 
@@ -10,6 +9,7 @@
 // 4x4 and concatenated, then a regularized linear L2-SVM trained on a few labels per class and scored on the test
 // split. This notebook runs that protocol with ML.NET (SDCA with the hinge loss, L2 strength chosen on a validation
 // part of each labelled subset) against two baselines: raw pixels and an untrained discriminator of the same shape.
+// It runs the steps of the workflow `mlnetgan evaluate` runs (`DiscriminatorEvaluation` in MlnetGan.Workflows).
 // Point `dataset` at CIFAR-10 (binary batches or the JPEG class folders) and `modelPath` at a discriminator trained on it
 // for the paper's setting.
 //
@@ -21,7 +21,7 @@ using Microsoft.ML;
 using MlnetGan.Data;
 using MlnetGan.ML;
 using MlnetGan.ML.Reports;
-using MlnetGan.Onnx;
+using MlnetGan.Workflows;
 
 // %% [parameters]
 // As shipped: the built-in shapes and notebook 1's discriminator (a few minutes on a CPU). For the paper's setting on
@@ -42,21 +42,12 @@ var reportFolder = "runs/notebook-evaluation";
 
 // %%
 var splits = DatasetLoader.Load(dataset);
-var test = splits.Test ?? throw new InvalidOperationException($"{dataset} has no test split");
 var mlContext = new MLContext(seed: 0);
 var onnxDevice = OnnxDevice.Parse(device, allowCpuFallback: true);
-Directory.CreateDirectory(reportFolder);
-var untrainedPath = Path.Combine(reportFolder, "untrained.onnx");
-UntrainedBaseline.Export(modelPath, splits.Train, seed: 0, untrainedPath);
 var clock = System.Diagnostics.Stopwatch.StartNew();
-var featureSets = new Dictionary<string, (FeatureMatrix Train, FeatureMatrix Test)>
-{
-    ["trained D"] = (FeatureMatrix.FromModel(mlContext, modelPath, splits.Train, device: onnxDevice), FeatureMatrix.FromModel(mlContext, modelPath, test, device: onnxDevice)),
-    ["untrained D"] = (FeatureMatrix.FromModel(mlContext, untrainedPath, splits.Train, device: onnxDevice), FeatureMatrix.FromModel(mlContext, untrainedPath, test, device: onnxDevice)),
-    ["raw pixels"] = (FeatureMatrix.FromPixels(splits.Train), FeatureMatrix.FromPixels(test)),
-};
+var featureSets = DiscriminatorEvaluation.Featurize(mlContext, modelPath, splits, EvaluationBaselines.Both, seed: 0, onnxDevice, WorkflowProgress.Silent);
 foreach (var (name, (train, _)) in featureSets) Console.WriteLine($"{name}: {train.Dimension} features");
-Console.WriteLine($"{splits.Train.Count} training and {test.Count} test images featurized in {clock.Elapsed.TotalSeconds:F0} s");
+Console.WriteLine($"{splits.Train.Count} training and {splits.Test!.Count} test images featurized in {clock.Elapsed.TotalSeconds:F0} s");
 
 // %% [markdown]
 // ## The protocol
@@ -64,9 +55,9 @@ Console.WriteLine($"{splits.Train.Count} training and {test.Count} test images f
 
 // %%
 var budgets = labelsPerClass.Split(',').Select(b => b.Trim() == "all" ? (int?)null : int.Parse(b)).ToList();
-var result = EvaluationProtocol.Run(mlContext, featureSets, splits.Train.ClassNames,
-    new EvaluationOptions { LabelsPerClass = budgets, Repeats = repeats }, new SynchronousProgress<string>(Console.WriteLine));
-EvaluationReport.Write(result, reportFolder, new Dictionary<string, string> { ["model"] = Path.GetFullPath(modelPath), ["dataset"] = splits.Train.Source });
+var options = new EvaluationOptions { LabelsPerClass = budgets, Repeats = repeats };
+var result = DiscriminatorEvaluation.RunProtocol(mlContext, featureSets, splits.Train.ClassNames, options, WorkflowProgress.StatusLines(Console.WriteLine));
+DiscriminatorEvaluation.WriteReport(result, reportFolder, modelPath, splits.Train, options);
 Console.WriteLine($"{result.Classifier}, {result.Seconds:F0} s");
 
 // %% [markdown]

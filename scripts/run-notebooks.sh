@@ -12,10 +12,10 @@ shift || true
 notebooks=("$@")
 if [ ${#notebooks[@]} -eq 0 ]; then notebooks=(notebooks/0*.ipynb); else notebooks=("${notebooks[@]/#/notebooks/}"); fi
 
-for library in Data Gan Onnx ML; do dotnet pack "src/MlnetGan.$library" -c Release -o artifacts/packages; done
+for library in Data Gan Onnx ML Workflows; do dotnet pack "src/MlnetGan.$library" -c Release -o artifacts/packages; done
 version=$(ls artifacts/packages/MlnetGan.ML.*.nupkg | sed -E 's/.*MlnetGan\.ML\.(.*)\.nupkg/\1/' | sort -V | tail -1)
 packages_folder="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
-for library in mlnetgan.data mlnetgan.gan mlnetgan.onnx mlnetgan.ml; do rm -rf "$packages_folder/$library/$version"; done
+for library in mlnetgan.data mlnetgan.gan mlnetgan.onnx mlnetgan.ml mlnetgan.workflows; do rm -rf "$packages_folder/$library/$version"; done
 
 export RestoreAdditionalProjectSources="$PWD/artifacts/packages"
 for notebook in "${notebooks[@]}"; do

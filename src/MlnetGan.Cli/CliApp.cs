@@ -28,15 +28,21 @@ public static class CliApp
         root.Subcommands.Add(FitCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
-        root.Subcommands.Add(BenchCommand.Create());
         OptionParsers.ApplyDefaults(root);
         return root;
     }
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => RunAsync(BuildRootCommand(), args);
+
+    /// <summary>
+    /// Parses <paramref name="args"/> with <paramref name="root"/> (the <c>mlnetgan</c> command tree, or another tool built
+    /// from the same options, with <see cref="OptionParsers.ApplyDefaults"/> applied) and runs the command; returns the
+    /// process exit code.
+    /// </summary>
+    public static async Task<int> RunAsync(RootCommand root, string[] args)
     {
-        var parse = BuildRootCommand().Parse(args);
+        var parse = root.Parse(args);
         var errors = ParseErrorLines(parse);
         if (errors.Count > 0)
         {
@@ -50,7 +56,7 @@ public static class CliApp
         }
         catch (Exception e) when (IsUserFacing(e))
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {SettingOptions.Message(e, parse.CommandResult.Command)}");
             return ErrorExitCode;
         }
     }
@@ -66,7 +72,17 @@ public static class CliApp
         return parse.Errors.Select(e => $"error: {e.Message}").Distinct().ToList();
     }
 
-    /// <summary>Errors caused by input, files or training that get one clear line instead of a stack trace.</summary>
-    public static bool IsUserFacing(Exception e) =>
-        e is DatasetException or RunException or MlnetGan.ML.DcganModelException or MlnetGan.ML.OnnxDeviceException or TrainingDivergedException or ArgumentException or IOException or UnauthorizedAccessException;
+    /// <summary>
+    /// Errors caused by input, files or training that get one clear line instead of a stack trace. Validation throws
+    /// <see cref="ArgumentException"/> itself (or an <see cref="ISettingError"/>); its subclasses
+    /// <see cref="ArgumentNullException"/> and <see cref="ArgumentOutOfRangeException"/> come from a call that a bug made,
+    /// and keep their stack trace.
+    /// </summary>
+    public static bool IsUserFacing(Exception e) => e switch
+    {
+        DatasetException or RunException or MlnetGan.ML.DcganModelException or MlnetGan.ML.OnnxDeviceException or TrainingDivergedException or ISettingError => true,
+        IOException or UnauthorizedAccessException => true,
+        ArgumentException => e.GetType() == typeof(ArgumentException),
+        _ => false,
+    };
 }

@@ -30,7 +30,11 @@ public sealed record DatasetInfo(string Source, int TrainCount, IReadOnlyList<st
 /// </summary>
 public sealed record RunConfig(DcganConfig Model, TrainingOptions Training, DatasetInfo Dataset, string Mode, string MlnetGanVersion, string? RunId = null);
 
-/// <summary>The layout of one training run's folder: <c>config.json</c>, <c>metrics.csv</c>, <c>checkpoints/</c>, <c>samples/</c>.</summary>
+/// <summary>
+/// The layout of one training run's folder: <c>config.json</c>, <c>metrics.csv</c>, <c>checkpoints/</c>, <c>samples/</c>,
+/// and what the commands and notebooks write beside them: the exported discriminator, the evaluation report and the state
+/// of a <c>paper</c> experiment.
+/// </summary>
 public sealed class RunFolder
 {
     /// <summary>JSON settings used for every file of a run.</summary>
@@ -40,6 +44,9 @@ public sealed class RunFolder
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
+
+    /// <summary>How an error message names the setting that chooses a run folder (see <see cref="ISettingError"/>).</summary>
+    public const string SettingName = nameof(RunFolder);
 
     /// <summary>A run folder at <paramref name="path"/> (not created until something is written).</summary>
     public RunFolder(string path) => Root = Path.GetFullPath(path);
@@ -62,6 +69,19 @@ public sealed class RunFolder
     /// <summary>Image grids of generated samples (<c>samples/</c>).</summary>
     public string SamplesPath => Path.Combine(Root, "samples");
 
+
+    /// <summary>The file name of the discriminator exported into the run folder.</summary>
+    public const string DiscriminatorFileName = "discriminator.onnx";
+
+    /// <summary>The discriminator exported at the end of training (<see cref="DiscriminatorFileName"/>).</summary>
+    public string DiscriminatorPath => Path.Combine(Root, DiscriminatorFileName);
+
+    /// <summary>The evaluation report of the run (results.json, report.md, report.html and the plots).</summary>
+    public string ReportPath => Path.Combine(Root, "report");
+
+    /// <summary>What a <c>paper</c> experiment has done so far (training time, stages finished), saved after every stage.</summary>
+    public string PaperStatePath => Path.Combine(Root, "paper.json");
+
     /// <summary>The TensorBoard event files (<c>tensorboard --logdir</c> this folder or any folder above it).</summary>
     public string TensorBoardPath => Path.Combine(Root, "tensorboard");
 
@@ -82,6 +102,9 @@ public sealed class RunFolder
         {
             var config = JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(ConfigPath), Json)
                 ?? throw new RunException(ConfigPath, "is empty");
+            // JSON null for a whole section deserializes to null, whatever the record's annotations say.
+            if (config.Model is null || config.Training is null || config.Dataset is null)
+                throw new RunException(ConfigPath, "is not a valid run config (its model, training or dataset section is null)");
             return config.Training.Precision == TrainingPrecision.Auto ? config with { Training = config.Training with { Precision = TrainingPrecision.Fp32 } } : config;
         }
         catch (JsonException e)

@@ -38,7 +38,7 @@ public sealed class RunLock : IDisposable
             }
             catch (IOException e) when (File.Exists(path) && e is not FileNotFoundException and not DirectoryNotFoundException)
             {
-                throw new RunException(run.Root, $"is in use by another process (it holds {path}); wait for it to finish or choose another --out", e);
+                throw new RunException(run.Root, name => $"is in use by another process (it holds {path}); wait for it to finish or choose another {name(RunFolder.SettingName)}", e);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

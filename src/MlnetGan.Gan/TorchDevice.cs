@@ -1,4 +1,5 @@
 using System.Globalization;
+using MlnetGan.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,6 +8,9 @@ namespace MlnetGan.Gan;
 /// <summary>Resolves the user's device choice (<c>auto</c>, <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>) to a TorchSharp device.</summary>
 public static class TorchDevice
 {
+    /// <summary>How an error message names the device setting (the <c>Device</c> of the option records; see <see cref="ISettingError"/>).</summary>
+    public const string SettingName = "Device";
+
     /// <summary>
     /// Resolves <paramref name="spec"/>. <c>auto</c> takes CUDA when TorchSharp has it, else the CPU. Asking for CUDA where
     /// it is unavailable throws, unless <paramref name="allowCpuFallback"/> is set: then it logs the fall back and uses the CPU.
@@ -25,7 +29,7 @@ public static class TorchDevice
                 ? "TorchSharp has no CUDA device here (this build uses the CPU libtorch; build with -p:MlnetGanAccelerator=cuda on a machine with an NVIDIA GPU)"
                 : index >= cuda.device_count() ? $"there are only {cuda.device_count()} CUDA devices" : null;
             if (problem is null) return new Device(DeviceType.CUDA, index);
-            if (!allowCpuFallback) throw new ArgumentException($"device '{spec}' was requested but {problem}; use --device cpu or allow the CPU fall back");
+            if (!allowCpuFallback) throw new InvalidSettingException(name => $"device '{spec}' was requested but {problem}; use {name(SettingName)} cpu or allow the CPU fall back");
             log?.Invoke($"device '{spec}' is unavailable ({problem}); falling back to the CPU");
             return CPU;
         }

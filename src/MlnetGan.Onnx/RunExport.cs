@@ -41,7 +41,7 @@ public static class RunExport
         var checkpoint = options.Checkpoint ?? new CheckpointStore(run).LatestPathOrNull() ?? throw new RunException(run.CheckpointsPath, "holds no checkpoint to export");
         // The metadata's provenance comes from the run's config, so the checkpoint must be the run's own.
         if (CheckpointStore.ReadManifest(checkpoint)?.RunId is { } checkpointRun && config.RunId is { } runId && checkpointRun != runId)
-            throw new RunException(checkpoint, $"belongs to another run (run id {checkpointRun}), not to {run.Root} (run id {runId}); export it with --run set to its own run folder");
+            throw new RunException(checkpoint, name => $"belongs to another run (run id {checkpointRun}), not to {run.Root} (run id {runId}); export it with {name(RunFolder.SettingName)} set to its own run folder");
         DiscriminatorMode mode;
         try { mode = DiscriminatorModes.Parse(config.Mode); }
         catch (FormatException e) { throw new RunException(run.ConfigPath, $"its mode {e.Message}", e); }

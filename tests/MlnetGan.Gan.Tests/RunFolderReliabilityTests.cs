@@ -205,7 +205,7 @@ public class RunFolderReliabilityTests
 
         var error = Assert.Throws<RunException>(() => DcganTrainer.Train(Shapes(64), run, Small, Options(1), CPU));
 
-        Assert.Equal($"{run.Root}: is in use by another process (it holds {Path.Combine(run.Root, RunLock.FileName)}); wait for it to finish or choose another --out", error.Message);
+        Assert.Equal($"{run.Root}: is in use by another process (it holds {Path.Combine(run.Root, RunLock.FileName)}); wait for it to finish or choose another RunFolder", error.Message);
         Assert.False(run.Exists);
     }
 

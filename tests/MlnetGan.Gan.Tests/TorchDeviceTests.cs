@@ -1,3 +1,4 @@
+using MlnetGan.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,8 +19,10 @@ public class TorchDeviceTests
     public void UnavailableCudaIsAClearErrorUnlessFallbackIsAllowed()
     {
         Skip.If(cuda.is_available(), "CUDA is available: this check is about machines without it, such as CI");
-        var error = Assert.Throws<ArgumentException>(() => TorchDevice.Resolve("cuda:0"));
+        var error = Assert.Throws<InvalidSettingException>(() => TorchDevice.Resolve("cuda:0"));
         Assert.Contains("device 'cuda:0' was requested", error.Message);
+        Assert.EndsWith("use Device cpu or allow the CPU fall back", error.Message);
+        Assert.EndsWith("use --device cpu or allow the CPU fall back", error.MessageNaming(name => name == TorchDevice.SettingName ? "--device" : name));
         Assert.Contains("MlnetGanAccelerator=cuda", error.Message);
 
         var logged = new List<string>();

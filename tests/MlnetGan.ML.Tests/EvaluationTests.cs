@@ -114,6 +114,20 @@ public class EvaluationTests
         return new FeatureMatrix(kept.Select(i => matrix.Rows[i]).ToArray(), kept.Select(i => matrix.Labels[i]).ToArray());
     }
 
+    /// <summary>The library names the setting by its property; the CLI shows its own option instead (ISettingError).</summary>
+    [Fact]
+    public void ProbeBudgetBelowTwoNamesTheSetting()
+    {
+        using var dir = new TempDirectory();
+        var model = TestModels.Export(dir, TestModels.Small);
+        var train = BuiltinShapes.GenerateSplit(2, 0, 20, 32, 3);
+
+        var error = Assert.Throws<InvalidSettingException>(() => LinearProbe.Fit(new MLContext(0), model, train, new LinearProbeOptions { LabelsPerClass = 1 }));
+
+        Assert.Equal("LabelsPerClass must be at least 2 (one image to fit and one to validate per class), not 1", error.Message);
+        Assert.StartsWith("--labels-per-class must be at least 2", error.MessageNaming(name => name == "LabelsPerClass" ? "--labels-per-class" : name));
+    }
+
     private static readonly string[] ClassNames = Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray();
 
     private static Dictionary<string, (FeatureMatrix, FeatureMatrix)> Toy()

@@ -11,7 +11,7 @@ internal static class Repository
     public static string Configuration => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
 
     /// <summary>The library packages the notebooks reference.</summary>
-    public static string[] Libraries { get; } = ["MlnetGan.Data", "MlnetGan.Gan", "MlnetGan.Onnx", "MlnetGan.ML"];
+    public static string[] Libraries { get; } = ["MlnetGan.Data", "MlnetGan.Gan", "MlnetGan.Onnx", "MlnetGan.ML", "MlnetGan.Workflows"];
 
     /// <summary>
     /// Packs the libraries as built for the tests into <paramref name="folder"/>, at the version they were built with

@@ -7,16 +7,13 @@ namespace MlnetGan.Cli.Commands;
 /// <summary><c>mlnetgan export</c>: writes a run's discriminator as ONNX for the ML.NET featurizer.</summary>
 internal static class ExportCommand
 {
-    /// <summary>The file name <c>mlnetgan train</c> exports to inside the run folder.</summary>
-    public const string DefaultFileName = "discriminator.onnx";
-
     public static Command Create()
     {
         var run = new Option<string>("--run") { Description = "Run folder written by 'mlnetgan train'.", Required = true };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "A checkpoint folder of the run (default: the latest)." };
-        var output = new Option<string?>("--out") { Description = $"The .onnx file to write, atomically (default: <run>/{DefaultFileName})." };
-        var bnStats = BatchNormStats();
-        var bnBatches = BatchNormBatches();
+        var output = new Option<string?>("--out") { Description = $"The .onnx file to write, atomically (default: <run>/{RunFolder.DiscriminatorFileName})." };
+        var bnStats = SharedOptions.BatchNormStats();
+        var bnBatches = SharedOptions.BatchNormBatches();
         var data = SharedOptions.Data("Training images for --bn-stats recompute (default: the run's own dataset).");
         data.DefaultValueFactory = null;
         var device = SharedOptions.Device();
@@ -29,7 +26,7 @@ internal static class ExportCommand
         {
             var folder = new RunFolder(parse.GetRequiredValue(run));
             var config = folder.ReadConfig();
-            var path = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(folder.Root, DefaultFileName));
+            var path = Path.GetFullPath(parse.GetValue(output) ?? folder.DiscriminatorPath);
             var images = parse.GetValue(data) is { } source
                 ? SharedOptions.LoadData(source, Data.DatasetFormat.Auto, skipCorrupt: false, config.Model.ImageSize, config.Model.Channels, config.Training.Seed).Train
                 : null;
@@ -46,13 +43,4 @@ internal static class ExportCommand
         });
         return command;
     }
-
-    public static Option<BatchNormSource> BatchNormStats() => OptionParsers.KebabCase(new Option<BatchNormSource>("--bn-stats")
-    {
-        Description = "BatchNorm statistics in the exported model: running (training averages) or recompute (averages over training batches).",
-        DefaultValueFactory = _ => BatchNormSource.Running,
-    });
-
-    public static Option<int> BatchNormBatches() =>
-        SharedOptions.Positive(new Option<int>("--bn-batches") { Description = "Training batches averaged by --bn-stats recompute.", DefaultValueFactory = _ => 50 });
 }

@@ -25,7 +25,7 @@ internal static class FitCommand
         };
         var classifier = SharedOptions.Classifier();
         var seed = SharedOptions.Seed();
-        var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => 256 });
+        var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => new LinearProbeOptions().BatchSize });
         var device = SharedOptions.Device();
         var fallback = SharedOptions.AllowCpuFallback();
         var output = new Option<string>("--out") { Description = "The ML.NET pipeline to write (.zip), atomically; input: a text column ImagePath.", Required = true };

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using MlnetGan.Data;
 using MlnetGan.Gan;
-using static TorchSharp.torch;
+using MlnetGan.Onnx;
 
 namespace MlnetGan.Cli.Commands;
 
@@ -30,16 +30,12 @@ internal static class SharedOptions
         DefaultValueFactory = _ => TrainingPrecision.Auto,
     });
 
-    /// <summary>The precision a run trained in, in words: "bf16" or "fp32", with the reason where <c>auto</c> chose it.</summary>
-    public static string Describe(TrainingPrecision used, TrainingPrecision asked, Device device) =>
-        asked == TrainingPrecision.Auto ? $"{OptionParsers.Kebab(used)} (auto: {TrainingPrecisions.Bf16Support(device).Reason})" : OptionParsers.Kebab(used);
-
     public static Option<long> Seed() =>
         new("--seed") { Description = "Random seed (weights, shuffling, noise, label subsets).", DefaultValueFactory = _ => 0 };
 
-    public static Option<int> ImageSize() => Positive(new Option<int>("--image-size") { Description = "Model image size: 32 or 64.", DefaultValueFactory = _ => 32 });
+    public static Option<int> ImageSize() => Positive(new Option<int>("--image-size") { Description = "Model image size: 32 or 64.", DefaultValueFactory = _ => new DcganConfig().ImageSize });
 
-    public static Option<int> Channels() => Positive(new Option<int>("--channels") { Description = "Model channels: 1 (grayscale) or 3 (RGB).", DefaultValueFactory = _ => 3 });
+    public static Option<int> Channels() => Positive(new Option<int>("--channels") { Description = "Model channels: 1 (grayscale) or 3 (RGB).", DefaultValueFactory = _ => new DcganConfig().Channels });
 
     public static Option<string> Classifier() => OptionParsers.OneOf(new Option<string>("--classifier")
     {
@@ -48,6 +44,15 @@ internal static class SharedOptions
             + "or lbfgs-maxent (multinomial logistic regression trained with L-BFGS).",
         DefaultValueFactory = _ => "linear-svm",
     }, "linear-svm", "sdca-maxent", "lbfgs-maxent");
+
+    public static Option<BatchNormSource> BatchNormStats() => OptionParsers.KebabCase(new Option<BatchNormSource>("--bn-stats")
+    {
+        Description = "BatchNorm statistics in the exported model: running (training averages) or recompute (averages over training batches).",
+        DefaultValueFactory = _ => new RunExportOptions().BatchNormStatistics,
+    });
+
+    public static Option<int> BatchNormBatches() =>
+        Positive(new Option<int>("--bn-batches") { Description = "Training batches averaged by --bn-stats recompute.", DefaultValueFactory = _ => new RunExportOptions().BatchNormBatches });
 
     /// <summary>Parses the option as a whole number that rejects zero and negative values, naming the option.</summary>
     public static Option<int> Positive(Option<int> option)

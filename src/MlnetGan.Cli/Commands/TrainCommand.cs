@@ -2,6 +2,7 @@ using System.CommandLine;
 using MlnetGan.Data;
 using MlnetGan.Gan;
 using MlnetGan.Onnx;
+using MlnetGan.Workflows;
 using Spectre.Console;
 
 namespace MlnetGan.Cli.Commands;
@@ -11,20 +12,22 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
+        var defaultModel = new DcganConfig();
+        var defaults = new TrainingOptions();
         var data = SharedOptions.Data();
         var format = SharedOptions.Format();
         var skipCorrupt = SharedOptions.SkipCorrupt();
         var output = new Option<string>("--out") { Description = "Run folder (config, metrics.csv, checkpoints, samples).", Required = true };
         var imageSize = SharedOptions.ImageSize();
         var channels = SharedOptions.Channels();
-        var nz = SharedOptions.Positive(new Option<int>("--nz") { Description = "Latent vector length.", DefaultValueFactory = _ => 100 });
-        var ngf = SharedOptions.Positive(new Option<int>("--ngf") { Description = "Generator width.", DefaultValueFactory = _ => 64 });
-        var ndf = SharedOptions.Positive(new Option<int>("--ndf") { Description = "Discriminator width.", DefaultValueFactory = _ => 64 });
-        var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => 128 });
-        var epochs = SharedOptions.Positive(new Option<int>("--epochs") { Description = "Passes over the training images.", DefaultValueFactory = _ => 5 });
-        var learningRate = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 2e-4 };
-        var learningRateDecay = new Option<int>("--lr-decay-epochs") { Description = "Lower the learning rate linearly to zero over the last this many epochs (0: constant; Salimans et al. decay over the last third).", DefaultValueFactory = _ => 0 };
-        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints (0: each epoch only).", DefaultValueFactory = _ => 500 };
+        var nz = SharedOptions.Positive(new Option<int>("--nz") { Description = "Latent vector length.", DefaultValueFactory = _ => defaultModel.Nz });
+        var ngf = SharedOptions.Positive(new Option<int>("--ngf") { Description = "Generator width.", DefaultValueFactory = _ => defaultModel.Ngf });
+        var ndf = SharedOptions.Positive(new Option<int>("--ndf") { Description = "Discriminator width.", DefaultValueFactory = _ => defaultModel.Ndf });
+        var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => defaults.BatchSize });
+        var epochs = SharedOptions.Positive(new Option<int>("--epochs") { Description = "Passes over the training images.", DefaultValueFactory = _ => defaults.Epochs });
+        var learningRate = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
+        var learningRateDecay = new Option<int>("--lr-decay-epochs") { Description = "Lower the learning rate linearly to zero over the last this many epochs (0: constant; Salimans et al. decay over the last third).", DefaultValueFactory = _ => defaults.LearningRateDecayEpochs };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints (0: each epoch only).", DefaultValueFactory = _ => defaults.CheckpointEvery };
         var seed = SharedOptions.Seed();
         var device = SharedOptions.Device();
         var fallback = SharedOptions.AllowCpuFallback();
@@ -35,13 +38,13 @@ internal static class TrainCommand
         var labelsPerClass = new Option<int>("--labels-per-class") { Description = "Semi-supervised and supervised: labelled images per class (chosen from the seed; the rest are used unlabelled).", DefaultValueFactory = _ => 100 };
         var generatorLoss = new Option<string>("--generator-loss") { Description = "Semi-supervised: feature-matching or non-saturating.", DefaultValueFactory = _ => "feature-matching" };
         OptionParsers.OneOf(generatorLoss, "feature-matching", "non-saturating");
-        var inputNoise = new Option<double>("--d-input-noise") { Description = "Standard deviation of Gaussian noise added to the discriminator's input in training (Salimans et al.'s regularisation; 0: off).", DefaultValueFactory = _ => 0 };
-        var dropout = new Option<double>("--d-dropout") { Description = "Dropout rate after each discriminator block in training (0: off).", DefaultValueFactory = _ => 0 };
+        var inputNoise = new Option<double>("--d-input-noise") { Description = "Standard deviation of Gaussian noise added to the discriminator's input in training (Salimans et al.'s regularisation; 0: off).", DefaultValueFactory = _ => defaults.DiscriminatorInputNoise };
+        var dropout = new Option<double>("--d-dropout") { Description = "Dropout rate after each discriminator block in training (0: off).", DefaultValueFactory = _ => defaults.DiscriminatorDropout };
         var precision = SharedOptions.Precision();
-        var realLabel = new Option<double>("--real-label") { Description = "DCGAN: the discriminator's target for real images (1: the paper's; 0.9: one-sided label smoothing).", DefaultValueFactory = _ => 1.0 };
-        var noExport = new Option<bool>("--no-export") { Description = $"Do not export the discriminator to <out>/{ExportCommand.DefaultFileName} at the end." };
-        var bnStats = ExportCommand.BatchNormStats();
-        var bnBatches = ExportCommand.BatchNormBatches();
+        var realLabel = new Option<double>("--real-label") { Description = "DCGAN: the discriminator's target for real images (1: the paper's; 0.9: one-sided label smoothing).", DefaultValueFactory = _ => defaults.RealLabel };
+        var noExport = new Option<bool>("--no-export") { Description = $"Do not export the discriminator to <out>/{RunFolder.DiscriminatorFileName} at the end." };
+        var bnStats = SharedOptions.BatchNormStats();
+        var bnBatches = SharedOptions.BatchNormBatches();
 
         var command = new Command("train", "Train a DCGAN on unlabeled images (labels are ignored), or a semi-supervised GAN with a few labels per class.")
         {
@@ -105,9 +108,9 @@ internal static class TrainCommand
             };
             // The run folder is this process's until the command ends (training, test accuracy and export).
             using var runLock = RunLock.Acquire(run);
-            AnsiConsole.MarkupLineInterpolated($"Training a {modeName switch { "dcgan" => "DCGAN", "supervised" => $"supervised-only discriminator on {options.LabelsPerClass} labels per class", _ => $"semi-supervised GAN with {options.LabelsPerClass} labels per class" }} ({CheckpointStore.Describe(model)}) on {splits.Train.Count} images from {splits.Train.Source} on {torchDevice} in {SharedOptions.Describe(options.Precision, askedPrecision, torchDevice)}, into {run.Root}");
+            AnsiConsole.MarkupLineInterpolated($"Training a {modeName switch { "dcgan" => "DCGAN", "supervised" => $"supervised-only discriminator on {options.LabelsPerClass} labels per class", _ => $"semi-supervised GAN with {options.LabelsPerClass} labels per class" }} ({CheckpointStore.Describe(model)}) on {splits.Train.Count} images from {splits.Train.Source} on {torchDevice} in {TrainingStage.DescribePrecision(options.Precision, askedPrecision, torchDevice)}, into {run.Root}");
 
-            var result = await Task.Run(() => ConsoleProgress.Train(run, splits.Train, model, options, torchDevice, isResume, cancellation, start: start), CancellationToken.None);
+            var result = await Task.Run(() => TrainingStage.Run(ConsoleProgress.Workflow, run, splits.Train, model, options, torchDevice, isResume, cancellation, start: start), CancellationToken.None);
             if (result.Interrupted)
             {
                 if (result.LatestCheckpoint is null)
@@ -125,7 +128,7 @@ internal static class TrainCommand
             }
             if (!parse.GetValue(noExport))
             {
-                var onnx = Path.Combine(run.Root, ExportCommand.DefaultFileName);
+                var onnx = run.DiscriminatorPath;
                 RunExport.Export(run, onnx, new RunExportOptions
                 {
                     BatchNormStatistics = parse.GetValue(bnStats), BatchNormBatches = parse.GetValue(bnBatches), Images = splits.Train, Device = torchDevice,

@@ -78,7 +78,7 @@ public sealed class LinearProbe : IDisposable
         int smallest = byClass.Min(c => c.Length);
         if (options.LabelsPerClass is { } budget)
         {
-            if (budget < 2) throw new ArgumentException($"LabelsPerClass must be at least 2 (one image to fit and one to validate per class), not {budget}");
+            if (budget < 2) throw new InvalidSettingException(name => $"{name(nameof(options.LabelsPerClass))} must be at least 2 (one image to fit and one to validate per class), not {budget}");
             if (budget > smallest)
                 throw new ArgumentException($"{budget} labels per class requested but the smallest class of {train.Source} has {smallest} labelled training images");
         }

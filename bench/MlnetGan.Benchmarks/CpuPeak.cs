@@ -1,7 +1,7 @@
 using System.Globalization;
 using MlnetGan.Gan;
 
-namespace MlnetGan.Cli.Commands;
+namespace MlnetGan.Benchmarks;
 
 /// <summary>
 /// The CPU's theoretical peak: cores x clock x FLOP per cycle for the widest instructions it reports. Per core and cycle:

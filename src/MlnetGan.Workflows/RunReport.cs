@@ -5,7 +5,7 @@ using MlnetGan.Gan;
 using MlnetGan.ML;
 using MlnetGan.ML.Reports;
 
-namespace MlnetGan.Cli.Reports;
+namespace MlnetGan.Workflows;
 
 /// <summary>
 /// One self-contained <c>report.html</c> for a run (every image embedded as a data URI): facts, the accuracy table and
@@ -15,11 +15,13 @@ namespace MlnetGan.Cli.Reports;
 /// </summary>
 internal static class RunReport
 {
+    /// <summary>The report's file name in the report folder.</summary>
     public const string HtmlFile = "report.html";
 
     /// <summary>How many real and generated images the side-by-side grids show.</summary>
     public const int GridImages = 64;
 
+    /// <summary>Writes the report of <paramref name="run"/> and its <paramref name="evaluation"/> (written to <paramref name="directory"/>) there; returns its path.</summary>
     public static string Write(RunFolder run, EvaluationResult evaluation, string directory, IReadOnlyList<(string Key, string Value)> facts, ImageDataset realImages)
     {
         var metrics = new MetricsLog(run.MetricsPath).Read();

@@ -1,10 +1,10 @@
-using MlnetGan.Cli.Fuzzing;
+using MlnetGan.Benchmarks.Fuzzing;
 
-namespace MlnetGan.Cli.Tests;
+namespace MlnetGan.Benchmarks.Tests;
 
 /// <summary>
 /// Issue 15's fuzzing in CI: seeded mutants of every input format, each of which must be accepted or refused with the
-/// format's documented exception, never another exception, a hang or a memory blow-up. <c>mlnetgan bench fuzz</c> runs
+/// format's documented exception, never another exception, a hang or a memory blow-up. <c>mlnetgan-bench fuzz</c> runs
 /// the same fuzzer with 5,000+ cases per format (RELIABILITY.md).
 /// </summary>
 public class FuzzTests : IClassFixture<FuzzTests.Fuzzer>

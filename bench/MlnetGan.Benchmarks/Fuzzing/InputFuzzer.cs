@@ -10,7 +10,7 @@ using MlnetGan.Onnx;
 using SkiaSharp;
 using static TorchSharp.torch;
 
-namespace MlnetGan.Cli.Fuzzing;
+namespace MlnetGan.Benchmarks.Fuzzing;
 
 /// <summary>How one fuzz case ended.</summary>
 internal enum FuzzOutcome
@@ -40,7 +40,7 @@ internal sealed record FuzzReport(string Format, int Cases, IReadOnlyDictionary<
 /// seeded per case, and each mutant is handed to the real reader. Every outcome must be acceptance or the format's
 /// documented exception; another exception type, a hang (per-case timeout) or a managed allocation above the bound is a
 /// defect. Plain seeded mutation rather than FsCheck: the inputs are byte files, shrinking is not needed (each case is
-/// reproducible from its seed and index), and the same code serves the CI test and <c>mlnetgan bench fuzz</c>.
+/// reproducible from its seed and index), and the same code serves the CI test and <c>mlnetgan-bench fuzz</c>.
 /// </summary>
 internal sealed class InputFuzzer : IDisposable
 {
