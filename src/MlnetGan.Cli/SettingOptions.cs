@@ -20,6 +20,13 @@ internal static class SettingOptions
         [TorchDevice.SettingName] = ["--device"],
         [nameof(LinearProbeOptions.LabelsPerClass)] = ["--labels-per-class"],
         [PaperExperiment.DataPathSetting] = ["--data"],
+        [DcganTrainer.ResumeSetting] = ["--resume"],
+        [nameof(RunStartOptions.AllowDifferentData)] = ["--allow-different-data"],
+        [nameof(TrainingOptions.BatchSize)] = ["--batch-size"],
+        [nameof(TrainingOptions.LearningRateDecayEpochs)] = ["--lr-decay-epochs"],
+        [nameof(TrainingOptions.RealLabel)] = ["--real-label"],
+        [nameof(TrainingOptions.DiscriminatorInputNoise)] = ["--d-input-noise"],
+        [nameof(TrainingOptions.DiscriminatorDropout)] = ["--d-dropout"],
     };
 
     /// <summary>The message of <paramref name="error"/> as the user of <paramref name="command"/> reads it.</summary>

@@ -1,3 +1,4 @@
+using MlnetGan.Data;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -188,8 +189,8 @@ public sealed record DiscriminatorRegularization(double InputNoise, double Dropo
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public DiscriminatorRegularization Validate()
     {
-        if (!(InputNoise >= 0) || double.IsInfinity(InputNoise)) throw new ArgumentException($"discriminator input noise (--d-input-noise) must be a finite standard deviation >= 0, not {InputNoise}");
-        if (!(Dropout is >= 0 and < 1)) throw new ArgumentException($"discriminator dropout (--d-dropout) must lie in [0, 1), not {Dropout}");
+        if (!(InputNoise >= 0) || double.IsInfinity(InputNoise)) throw new InvalidSettingException(name => $"discriminator input noise ({name(nameof(TrainingOptions.DiscriminatorInputNoise))}) must be a finite standard deviation >= 0, not {InputNoise}");
+        if (!(Dropout is >= 0 and < 1)) throw new InvalidSettingException(name => $"discriminator dropout ({name(nameof(TrainingOptions.DiscriminatorDropout))}) must lie in [0, 1), not {Dropout}");
         return this;
     }
 }

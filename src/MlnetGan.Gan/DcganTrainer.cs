@@ -36,6 +36,9 @@ public sealed record RunStartOptions
 /// </summary>
 public sealed class DcganTrainer
 {
+    /// <summary>The setting name of <see cref="Train"/>'s <c>resume</c> argument, for errors (see <see cref="ISettingError"/>).</summary>
+    public const string ResumeSetting = "Resume";
+
     /// <summary>
     /// Trains (or, when <paramref name="run"/> holds a checkpoint and <paramref name="resume"/> is set, continues) on
     /// <paramref name="dataset"/> and writes config, metrics, TensorBoard events, sample grids and checkpoints into <paramref name="run"/>,
@@ -52,20 +55,20 @@ public sealed class DcganTrainer
         if (dataset.Channels != model.Channels || dataset.Height != model.ImageSize || dataset.Width != model.ImageSize)
             throw new ArgumentException($"the dataset holds {dataset.Channels}x{dataset.Height}x{dataset.Width} images but the model expects {model.Channels}x{model.ImageSize}x{model.ImageSize}");
         if (dataset.Count < options.BatchSize)
-            throw new ArgumentException($"batch size {options.BatchSize} exceeds the {dataset.Count} training images; lower --batch-size");
+            throw new InvalidSettingException(name => $"batch size {options.BatchSize} exceeds the {dataset.Count} training images; lower {name(nameof(TrainingOptions.BatchSize))}");
 
         using var runLock = RunLock.Acquire(run);
         var store = new CheckpointStore(run);
         store.RemoveOrphans();
         if (!resume && (run.Exists || store.HasCheckpoints))
-            throw new RunException(run.Root, "already holds a training run; pass --resume to continue it or choose another --out");
+            throw new RunException(run.Root, name => $"already holds a training run; pass {name(ResumeSetting)} to continue it or choose another {name(RunFolder.SettingName)}");
         var latest = resume ? store.FindResumable(start.Notice) : null;
         var saved = resume && run.Exists ? run.ReadConfig() : null;
         // A resumed run keeps the precision it was trained in unless one is named; auto is decided here, once, and recorded.
         options = options with { Precision = TrainingPrecisions.Resolve(options.Precision == TrainingPrecision.Auto && saved is not null ? saved.Training.Precision : options.Precision, device) };
         var datasetInfo = new DatasetInfo(dataset.Source, dataset.Count, dataset.ClassNames, start.DataPath, start.DataFormat);
         if (saved is not null && !start.AllowDifferentData && !saved.Dataset.SameDataAs(datasetInfo))
-            throw new RunException(run.Root, $"was trained on {saved.Dataset.Describe()}, not {datasetInfo.Describe()}; resume without --data to continue on the run's own dataset, or pass --allow-different-data to change it");
+            throw new RunException(run.Root, name => $"was trained on {saved.Dataset.Describe()}, not {datasetInfo.Describe()}; resume without {name(nameof(RunStartOptions.DataPath))} to continue on the run's own dataset, or pass {name(nameof(RunStartOptions.AllowDifferentData))} to change it");
         if (saved is not null && latest is null)
             start.Notice?.Invoke($"{run.Root} holds no checkpoint (it was stopped before its first one); starting it again from step 0");
 
@@ -212,7 +215,7 @@ public sealed class DcganTrainer
         /// <summary>Chooses <see cref="TrainingOptions.LabelsPerClass"/> images of every class, reproducibly from the seed.</summary>
         public static LabelledSubset Create(ImageDataset dataset, DcganConfig model, TrainingOptions options, Device device)
         {
-            if (options.LabelsPerClass < 1) throw new ArgumentException("semi-supervised training needs --labels-per-class of at least 1");
+            if (options.LabelsPerClass < 1) throw new InvalidSettingException(name => $"semi-supervised training needs {name(nameof(TrainingOptions.LabelsPerClass))} of at least 1");
             if (dataset.ClassNames.Count != model.NumClasses)
                 throw new ArgumentException($"the model has {model.NumClasses} classes but the dataset has {dataset.ClassNames.Count}");
             var random = new Random(SeedMixer.MixToInt(options.Seed, (long)RandomStream.LabelledSubset));
@@ -221,7 +224,7 @@ public sealed class DcganTrainer
             {
                 var members = Enumerable.Range(0, dataset.Count).Where(i => dataset.Labels[i] == k).ToArray();
                 if (members.Length < options.LabelsPerClass)
-                    throw new ArgumentException($"class '{dataset.ClassNames[k]}' has {members.Length} labelled training images, fewer than --labels-per-class {options.LabelsPerClass}");
+                    throw new InvalidSettingException(name => $"class '{dataset.ClassNames[k]}' has {members.Length} labelled training images, fewer than {name(nameof(TrainingOptions.LabelsPerClass))} {options.LabelsPerClass}");
                 random.Shuffle(members);
                 chosen.AddRange(members.Take(options.LabelsPerClass));
             }

@@ -1,3 +1,4 @@
+using MlnetGan.Data;
 using System.Text.Json.Serialization;
 
 namespace MlnetGan.Gan;
@@ -102,13 +103,13 @@ public sealed record TrainingOptions
     {
         Regularization.Validate();
         if (LabelsPerClass < 0) throw new ArgumentException($"labels per class must not be negative, not {LabelsPerClass}");
-        if (SupervisedOnly && LabelsPerClass < 1) throw new ArgumentException("supervised-only training needs --labels-per-class of at least 1");
+        if (SupervisedOnly && LabelsPerClass < 1) throw new InvalidSettingException(name => $"supervised-only training needs {name(nameof(LabelsPerClass))} of at least 1");
         if (Epochs < 1) throw new ArgumentException($"epochs must be at least 1, not {Epochs}");
         if (BatchSize < 2) throw new ArgumentException($"batch size must be at least 2 (BatchNorm needs a batch), not {BatchSize}");
         if (!(LearningRate > 0)) throw new ArgumentException($"learning rate must be positive, not {LearningRate}");
         if (LearningRateDecayEpochs < 0 || LearningRateDecayEpochs > Epochs)
-            throw new ArgumentException($"learning-rate decay epochs (--lr-decay-epochs) must lie between 0 and the {Epochs} epochs, not {LearningRateDecayEpochs}");
-        if (!(RealLabel is > 0.5 and <= 1)) throw new ArgumentException($"the real label (--real-label) must lie in (0.5, 1], not {RealLabel}");
+            throw new InvalidSettingException(name => $"learning-rate decay epochs ({name(nameof(LearningRateDecayEpochs))}) must lie between 0 and the {Epochs} epochs, not {LearningRateDecayEpochs}");
+        if (!(RealLabel is > 0.5 and <= 1)) throw new InvalidSettingException(name => $"the real label ({name(nameof(RealLabel))}) must lie in (0.5, 1], not {RealLabel}");
         if (Beta1 is < 0 or >= 1 || Beta2 is < 0 or >= 1) throw new ArgumentException("Adam betas must lie in [0, 1)");
         if (MetricsEvery < 1) throw new ArgumentException($"metrics interval must be at least 1, not {MetricsEvery}");
         if (CheckpointEvery < 0) throw new ArgumentException($"checkpoint interval must not be negative, not {CheckpointEvery}");

@@ -81,10 +81,10 @@ public class DiscriminatorRegularizationTests
     }
 
     [Theory]
-    [InlineData(-0.1, 0.0, "discriminator input noise (--d-input-noise) must be a finite standard deviation >= 0, not -0.1")]
-    [InlineData(double.NaN, 0.0, "discriminator input noise (--d-input-noise)")]
-    [InlineData(0.0, 1.0, "discriminator dropout (--d-dropout) must lie in [0, 1), not 1")]
-    [InlineData(0.0, -0.5, "discriminator dropout (--d-dropout) must lie in [0, 1), not -0.5")]
+    [InlineData(-0.1, 0.0, "discriminator input noise (DiscriminatorInputNoise) must be a finite standard deviation >= 0, not -0.1")]
+    [InlineData(double.NaN, 0.0, "discriminator input noise (DiscriminatorInputNoise)")]
+    [InlineData(0.0, 1.0, "discriminator dropout (DiscriminatorDropout) must lie in [0, 1), not 1")]
+    [InlineData(0.0, -0.5, "discriminator dropout (DiscriminatorDropout) must lie in [0, 1), not -0.5")]
     public void InvalidSettingsAreNamed(double inputNoise, double dropout, string message)
     {
         var error = Assert.Throws<ArgumentException>(() => new TrainingOptions { DiscriminatorInputNoise = inputNoise, DiscriminatorDropout = dropout }.Validate());

@@ -218,7 +218,7 @@ public class RunFolderReliabilityTests
         var smaller = Shapes(96);
 
         var error = Assert.Throws<RunException>(() => DcganTrainer.Train(smaller, run, Small, Options(2), CPU, resume: true));
-        Assert.Contains("was trained on builtin (64 training images), not builtin (96 training images); resume without --data", error.Message);
+        Assert.Contains("was trained on builtin (64 training images), not builtin (96 training images); resume without DataPath", error.Message);
         Assert.Equal(64, run.ReadConfig().Dataset.TrainCount);
 
         DcganTrainer.Train(smaller, run, Small, Options(2), CPU, resume: true, start: new RunStartOptions { AllowDifferentData = true });

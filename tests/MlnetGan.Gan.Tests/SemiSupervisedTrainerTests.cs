@@ -98,14 +98,14 @@ public class SemiSupervisedTrainerTests
         using var dir = new TempDirectory();
         var data = BuiltinShapes.GenerateSplit(seed: 3, split: 0, 64, 32, 3);
         var error = Assert.Throws<ArgumentException>(() => DcganTrainer.Train(data, new RunFolder(dir.Path), Small, Options(1) with { LabelsPerClass = 50 }, CPU));
-        Assert.Contains("fewer than --labels-per-class 50", error.Message);
+        Assert.Contains("fewer than LabelsPerClass 50", error.Message);
     }
 
     [Fact]
     public void SupervisedOnlyWithoutLabelsIsNamed()
     {
         var error = Assert.Throws<ArgumentException>(() => new TrainingOptions { SupervisedOnly = true, LabelsPerClass = 0 }.Validate());
-        Assert.Equal("supervised-only training needs --labels-per-class of at least 1", error.Message);
+        Assert.Equal("supervised-only training needs LabelsPerClass of at least 1", error.Message);
     }
 
     private sealed class StopAt(long step, CancellationTokenSource cancel) : IProgress<TrainingProgress>

@@ -39,7 +39,7 @@ public class TrainerTests
     public void RealLabelOutsideHalfToOneIsNamed(double realLabel)
     {
         var error = Assert.Throws<ArgumentException>(() => (Options(1) with { RealLabel = realLabel }).Validate());
-        Assert.Contains("--real-label", error.Message);
+        Assert.Contains("(RealLabel)", error.Message);
     }
 
     [Fact]
