@@ -1,3 +1,4 @@
+using MlnetGan.Data;
 using static TorchSharp.torch;
 
 namespace MlnetGan.Gan.Tests;
@@ -87,7 +88,7 @@ public class DiscriminatorRegularizationTests
     [InlineData(0.0, -0.5, "discriminator dropout (DiscriminatorDropout) must lie in [0, 1), not -0.5")]
     public void InvalidSettingsAreNamed(double inputNoise, double dropout, string message)
     {
-        var error = Assert.Throws<ArgumentException>(() => new TrainingOptions { DiscriminatorInputNoise = inputNoise, DiscriminatorDropout = dropout }.Validate());
+        var error = Assert.Throws<InvalidSettingException>(() => new TrainingOptions { DiscriminatorInputNoise = inputNoise, DiscriminatorDropout = dropout }.Validate());
         Assert.StartsWith(message, error.Message);
     }
 }

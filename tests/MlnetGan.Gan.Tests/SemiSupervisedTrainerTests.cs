@@ -97,14 +97,14 @@ public class SemiSupervisedTrainerTests
     {
         using var dir = new TempDirectory();
         var data = BuiltinShapes.GenerateSplit(seed: 3, split: 0, 64, 32, 3);
-        var error = Assert.Throws<ArgumentException>(() => DcganTrainer.Train(data, new RunFolder(dir.Path), Small, Options(1) with { LabelsPerClass = 50 }, CPU));
+        var error = Assert.Throws<InvalidSettingException>(() => DcganTrainer.Train(data, new RunFolder(dir.Path), Small, Options(1) with { LabelsPerClass = 50 }, CPU));
         Assert.Contains("fewer than LabelsPerClass 50", error.Message);
     }
 
     [Fact]
     public void SupervisedOnlyWithoutLabelsIsNamed()
     {
-        var error = Assert.Throws<ArgumentException>(() => new TrainingOptions { SupervisedOnly = true, LabelsPerClass = 0 }.Validate());
+        var error = Assert.Throws<InvalidSettingException>(() => new TrainingOptions { SupervisedOnly = true, LabelsPerClass = 0 }.Validate());
         Assert.Equal("supervised-only training needs LabelsPerClass of at least 1", error.Message);
     }
 

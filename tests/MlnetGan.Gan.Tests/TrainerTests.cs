@@ -38,7 +38,7 @@ public class TrainerTests
     [InlineData(double.NaN)]
     public void RealLabelOutsideHalfToOneIsNamed(double realLabel)
     {
-        var error = Assert.Throws<ArgumentException>(() => (Options(1) with { RealLabel = realLabel }).Validate());
+        var error = Assert.Throws<InvalidSettingException>(() => (Options(1) with { RealLabel = realLabel }).Validate());
         Assert.Contains("(RealLabel)", error.Message);
     }
 
@@ -214,7 +214,7 @@ public class TrainerTests
     public void BatchLargerThanDatasetIsNamed()
     {
         using var dir = new TempDirectory();
-        var error = Assert.Throws<ArgumentException>(() => DcganTrainer.Train(Shapes(20), new RunFolder(dir.Path), Small, Options(1), CPU));
+        var error = Assert.Throws<InvalidSettingException>(() => DcganTrainer.Train(Shapes(20), new RunFolder(dir.Path), Small, Options(1), CPU));
         Assert.Contains("batch size 32 exceeds the 20 training images", error.Message);
     }
 
