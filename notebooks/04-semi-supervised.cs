@@ -47,10 +47,11 @@ var model = new DcganConfig { ImageSize = splits.Train.Height, Channels = splits
 var options = new TrainingOptions { Epochs = epochs, BatchSize = 64, LearningRate = learningRate, LabelsPerClass = labelsPerClass, CheckpointEvery = 0 };
 var torchDevice = TorchDevice.Resolve(device, allowCpuFallback: true, log: Console.WriteLine);
 var accuracies = new Dictionary<string, TestAccuracy>();
-foreach (var (name, supervisedOnly) in new[] { ("semi-supervised", false), ("supervised", true) })
+foreach (var mode in new[] { DiscriminatorMode.SemiSupervised, DiscriminatorMode.Supervised })
 {
+    var name = mode.Name();
     var run = new RunFolder(Path.Combine(runFolder, name));
-    var trained = DcganTrainer.Train(splits.Train, run, model, options with { SupervisedOnly = supervisedOnly }, torchDevice, resume: run.Exists);
+    var trained = DcganTrainer.Train(splits.Train, run, model, options with { Mode = mode }, torchDevice, resume: run.Exists);
     accuracies[name] = DiscriminatorClassifier.MeasureRun(run, test, torchDevice);
     Console.WriteLine($"{name}: {trained.Step} steps in {trained.Elapsed.TotalSeconds:F0} s; test accuracy {accuracies[name].Accuracy:P1}");
 }

@@ -22,6 +22,17 @@ internal static class SettingOptions
         [PaperExperiment.DataPathSetting] = ["--data"],
         [DcganTrainer.ResumeSetting] = ["--resume"],
         [nameof(RunStartOptions.AllowDifferentData)] = ["--allow-different-data"],
+        [nameof(TrainRequest.Data)] = ["--data"],
+        [nameof(TrainRequest.Format)] = ["--format"],
+        [nameof(DcganConfig.ImageSize)] = ["--image-size"],
+        [nameof(DcganConfig.Channels)] = ["--channels"],
+        [nameof(DcganConfig.Nz)] = ["--nz"],
+        [nameof(DcganConfig.Ngf)] = ["--ngf"],
+        [nameof(DcganConfig.Ndf)] = ["--ndf"],
+        [nameof(TrainingOptions.Mode)] = ["--mode"],
+        [nameof(TrainingOptions.Epochs)] = ["--epochs"],
+        [nameof(TrainingOptions.LearningRate)] = ["--lr"],
+        [nameof(TrainingOptions.Precision)] = ["--precision"],
         [nameof(TrainingOptions.BatchSize)] = ["--batch-size"],
         [nameof(TrainingOptions.LearningRateDecayEpochs)] = ["--lr-decay-epochs"],
         [nameof(TrainingOptions.RealLabel)] = ["--real-label"],
@@ -32,6 +43,11 @@ internal static class SettingOptions
     /// <summary>The message of <paramref name="error"/> as the user of <paramref name="command"/> reads it.</summary>
     public static string Message(Exception error, Command command) =>
         error is ISettingError setting ? setting.MessageNaming(name => OptionOf(name, command)) : error.Message;
+
+    /// <summary>The settings that the options named on <paramref name="parse"/>'s command line set (an option left at its default sets none).</summary>
+    public static IReadOnlySet<string> SettingsGiven(ParseResult parse) =>
+        Options.Where(setting => setting.Value.Any(name => parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == name) is { } option && parse.GetResult(option) is { Implicit: false }))
+            .Select(setting => setting.Key).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The option of <paramref name="command"/> that sets <paramref name="setting"/>; the setting's own name where none does.</summary>
     public static string OptionOf(string setting, Command command) =>

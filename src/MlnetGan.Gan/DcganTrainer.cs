@@ -54,6 +54,10 @@ public sealed class DcganTrainer
         options.Validate();
         if (dataset.Channels != model.Channels || dataset.Height != model.ImageSize || dataset.Width != model.ImageSize)
             throw new ArgumentException($"the dataset holds {dataset.Channels}x{dataset.Height}x{dataset.Width} images but the model expects {model.Channels}x{model.ImageSize}x{model.ImageSize}");
+        if ((options.Mode == DiscriminatorMode.Dcgan) != (model.NumClasses == 0))
+            throw new InvalidSettingException(name => options.Mode == DiscriminatorMode.Dcgan
+                ? $"the model has {model.NumClasses} classes, but {name(nameof(TrainingOptions.Mode))} is {options.Mode.Name()} (real or generated); choose semi-supervised or supervised, or a model without classes"
+                : $"{name(nameof(TrainingOptions.Mode))} {options.Mode.Name()} needs a model with the dataset's classes ({nameof(DcganConfig.NumClasses)}), not one without");
         if (dataset.Count < options.BatchSize)
             throw new InvalidSettingException(name => $"batch size {options.BatchSize} exceeds the {dataset.Count} training images; lower {name(nameof(TrainingOptions.BatchSize))}");
 
@@ -72,9 +76,9 @@ public sealed class DcganTrainer
         if (saved is not null && latest is null)
             start.Notice?.Invoke($"{run.Root} holds no checkpoint (it was stopped before its first one); starting it again from step 0");
 
-        using var labelled = model.NumClasses > 0 ? LabelledSubset.Create(dataset, model, options, device) : null;
+        using var labelled = options.Mode == DiscriminatorMode.Dcgan ? null : LabelledSubset.Create(dataset, model, options, device);
         string runId = saved?.RunId ?? Guid.NewGuid().ToString("N");
-        run.WriteConfig(new RunConfig(model, options, datasetInfo, labelled is null ? "dcgan" : options.SupervisedOnly ? "supervised" : "semi-supervised", VersionInfo.Version, runId));
+        run.WriteConfig(new RunConfig(model, options, datasetInfo, VersionInfo.Version, runId));
 
         using var generator = new DcganGenerator(model);
         using var discriminator = new DcganDiscriminator(model);
@@ -89,9 +93,12 @@ public sealed class DcganTrainer
         discriminator.Regularization = options.Regularization;
         using var optimizerG = optim.Adam(generator.parameters(), options.LearningRate, options.Beta1, options.Beta2);
         using var optimizerD = optim.Adam(discriminator.parameters(), options.LearningRate, options.Beta1, options.Beta2);
-        ITrainingStep trainingStep = labelled is null ? new DcganStep(generator, discriminator, optimizerG, optimizerD, options.RealLabel)
-            : options.SupervisedOnly ? new SupervisedStep(discriminator, optimizerD)
-            : new SemiSupervisedStep(generator, discriminator, optimizerG, optimizerD, options.GeneratorLoss);
+        ITrainingStep trainingStep = options.Mode switch
+        {
+            DiscriminatorMode.Supervised => new SupervisedStep(discriminator, optimizerD),
+            DiscriminatorMode.SemiSupervised => new SemiSupervisedStep(generator, discriminator, optimizerG, optimizerD, options.GeneratorLoss),
+            _ => new DcganStep(generator, discriminator, optimizerG, optimizerD, options.RealLabel),
+        };
 
         long startStep = 0;
         if (latest is not null)

@@ -68,7 +68,7 @@ public static class DiscriminatorClassifier
 /// A K-class discriminator's accuracy on a held-out test split, as saved in a run's test-accuracy.json; its
 /// BatchNormStatistics are <see cref="BatchNormRecipe"/>'s short form (<c>running</c> or <c>recompute:N</c>).
 /// </summary>
-public sealed record TestAccuracy(string Mode, int LabelsPerClass, long Step, int TestImages, double Accuracy, string BatchNormStatistics);
+public sealed record TestAccuracy(DiscriminatorMode Mode, int LabelsPerClass, long Step, int TestImages, double Accuracy, string BatchNormStatistics);
 
 /// <summary>Recompute a discriminator's BatchNorm statistics from <paramref name="Batches"/> batches of the real training <paramref name="Images"/>.</summary>
 public sealed record BatchNormRecomputation(ImageDataset Images, int Batches);

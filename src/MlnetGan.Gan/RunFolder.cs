@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using MlnetGan.Data;
 
@@ -28,7 +29,12 @@ public sealed record DatasetInfo(string Source, int TrainCount, IReadOnlyList<st
 /// The settings of a run, saved as <c>config.json</c> in its folder. <paramref name="RunId"/> identifies the run
 /// (chosen when it starts, kept on resume, copied into every checkpoint's manifest); null in runs written before it existed.
 /// </summary>
-public sealed record RunConfig(DcganConfig Model, TrainingOptions Training, DatasetInfo Dataset, string Mode, string MlnetGanVersion, string? RunId = null);
+public sealed record RunConfig(DcganConfig Model, TrainingOptions Training, DatasetInfo Dataset, string MlnetGanVersion, string? RunId = null)
+{
+    /// <summary>What the run's discriminator learns (its <see cref="TrainingOptions.Mode"/>).</summary>
+    [JsonIgnore]
+    public DiscriminatorMode Mode => Training.Mode;
+}
 
 /// <summary>
 /// The layout of one training run's folder: <c>config.json</c>, <c>metrics.csv</c>, <c>checkpoints/</c>, <c>samples/</c>,
@@ -100,8 +106,11 @@ public sealed class RunFolder
         if (!File.Exists(ConfigPath)) throw new RunException(ConfigPath, "not found: this folder holds no training run");
         try
         {
-            var config = JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(ConfigPath), Json)
-                ?? throw new RunException(ConfigPath, "is empty");
+            var json = JsonNode.Parse(File.ReadAllText(ConfigPath)) ?? throw new RunException(ConfigPath, "is empty");
+            // Configs written before TrainingOptions.Mode name the mode at the top level (beside training.supervisedOnly).
+            if (json is JsonObject { } root && root["training"] is JsonObject training && !training.ContainsKey("mode") && root["mode"] is JsonValue legacyMode)
+                training["mode"] = legacyMode.DeepClone();
+            var config = json.Deserialize<RunConfig>(Json) ?? throw new RunException(ConfigPath, "is empty");
             // JSON null for a whole section deserializes to null, whatever the record's annotations say.
             if (config.Model is null || config.Training is null || config.Dataset is null)
                 throw new RunException(ConfigPath, "is not a valid run config (its model, training or dataset section is null)");

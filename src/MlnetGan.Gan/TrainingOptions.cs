@@ -65,10 +65,13 @@ public sealed record TrainingOptions
     public GeneratorLossKind GeneratorLoss { get; init; } = GeneratorLossKind.FeatureMatching;
 
     /// <summary>
-    /// Semi-supervised mode's baseline: train the same K-class discriminator by cross-entropy on the same labelled
-    /// batches alone, with no unlabelled images and no generator.
+    /// What the discriminator learns: <see cref="DiscriminatorMode.Dcgan"/> (real or generated, no labels: the default),
+    /// <see cref="DiscriminatorMode.SemiSupervised"/> (K classes and generated, from <see cref="LabelsPerClass"/> labels per class
+    /// and the unlabelled rest, Salimans et al. 2016) or <see cref="DiscriminatorMode.Supervised"/> (the same K-class
+    /// discriminator by cross-entropy on the labelled batches alone, with no generator: the semi-supervised baseline).
+    /// The K-class modes need a model whose <see cref="DcganConfig.NumClasses"/> is the dataset's class count; the DCGAN mode one without classes.
     /// </summary>
-    public bool SupervisedOnly { get; init; }
+    public DiscriminatorMode Mode { get; init; } = DiscriminatorMode.Dcgan;
 
     /// <summary>Standard deviation of the Gaussian noise added to D's input images in training (0: none; see <see cref="DiscriminatorRegularization"/>).</summary>
     public double DiscriminatorInputNoise { get; init; }
@@ -103,7 +106,8 @@ public sealed record TrainingOptions
     {
         Regularization.Validate();
         if (LabelsPerClass < 0) throw new ArgumentException($"labels per class must not be negative, not {LabelsPerClass}");
-        if (SupervisedOnly && LabelsPerClass < 1) throw new InvalidSettingException(name => $"supervised-only training needs {name(nameof(LabelsPerClass))} of at least 1");
+        if (!Enum.IsDefined(Mode)) throw new InvalidSettingException(name => $"{name(nameof(Mode))} {(int)Mode} is not a mode");
+        if (Mode != DiscriminatorMode.Dcgan && LabelsPerClass < 1) throw new InvalidSettingException(name => $"{Mode.Name()} training needs {name(nameof(LabelsPerClass))} of at least 1");
         if (Epochs < 1) throw new ArgumentException($"epochs must be at least 1, not {Epochs}");
         if (BatchSize < 2) throw new ArgumentException($"batch size must be at least 2 (BatchNorm needs a batch), not {BatchSize}");
         if (!(LearningRate > 0)) throw new ArgumentException($"learning rate must be positive, not {LearningRate}");

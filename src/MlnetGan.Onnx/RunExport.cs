@@ -42,9 +42,6 @@ public static class RunExport
         // The metadata's provenance comes from the run's config, so the checkpoint must be the run's own.
         if (CheckpointStore.ReadManifest(checkpoint)?.RunId is { } checkpointRun && config.RunId is { } runId && checkpointRun != runId)
             throw new RunException(checkpoint, name => $"belongs to another run (run id {checkpointRun}), not to {run.Root} (run id {runId}); export it with {name(RunFolder.SettingName)} set to its own run folder");
-        DiscriminatorMode mode;
-        try { mode = DiscriminatorModes.Parse(config.Mode); }
-        catch (FormatException e) { throw new RunException(run.ConfigPath, $"its mode {e.Message}", e); }
         var recipe = options.BatchNormStatistics == BatchNormSource.Recompute
             ? BatchNormRecipe.Recompute(options.BatchNormBatches, config.Training.BatchSize)
             : BatchNormRecipe.Running;
@@ -66,7 +63,7 @@ public static class RunExport
         DiscriminatorOnnxExporter.Export(discriminator, new OnnxExportInfo
         {
             Dataset = config.Dataset.Source,
-            Mode = mode,
+            Mode = config.Mode,
             ClassNames = config.Dataset.ClassNames,
             Epochs = (double)state.Step / stepsPerEpoch,
             Step = state.Step,

@@ -77,7 +77,7 @@ public class ExportCommandTests
         Assert.Contains("supervised-only discriminator on 2 labels per class", train.Output);
         Assert.Contains("Test accuracy of the discriminator as a classifier", train.Output);
         var measured = System.Text.Json.JsonSerializer.Deserialize<MlnetGan.Gan.TestAccuracy>(File.ReadAllText(Path.Combine(run, "test-accuracy.json")), MlnetGan.Gan.RunFolder.Json)!;
-        Assert.Equal(("supervised", 2, 5L, 20), (measured.Mode, measured.LabelsPerClass, measured.Step, measured.TestImages));
+        Assert.Equal((DiscriminatorMode.Supervised, 2, 5L, 20), (measured.Mode, measured.LabelsPerClass, measured.Step, measured.TestImages));
         Assert.InRange(measured.Accuracy, 0, 1);
         var info = MlnetGan.ML.DcganModelInfo.Read(Path.Combine(run, "discriminator.onnx"));
         Assert.Equal(((DiscriminatorMode?)DiscriminatorMode.Supervised, "probabilities", 10), (info.Mode, info.ScoreOutputName, info.ScoreLength));

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using MlnetGan.Data;
 using static TorchSharp.torch;
 
@@ -7,7 +8,7 @@ public class SemiSupervisedTrainerTests
 {
     private static readonly DcganConfig Small = new() { Ngf = 16, Ndf = 16, Nz = 32, NumClasses = 10 };
 
-    private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, BatchSize = 32, Seed = 5, MetricsEvery = 2, CheckpointEvery = 0, LabelsPerClass = 4, Precision = TrainingPrecision.Fp32 };
+    private static TrainingOptions Options(int epochs) => new() { Mode = DiscriminatorMode.SemiSupervised, Epochs = epochs, BatchSize = 32, Seed = 5, MetricsEvery = 2, CheckpointEvery = 0, LabelsPerClass = 4, Precision = TrainingPrecision.Fp32 };
 
     [Theory]
     [InlineData(0.0, 0.0, 0)]
@@ -26,7 +27,7 @@ public class SemiSupervisedTrainerTests
         DcganTrainer.Train(data, new RunFolder(resumed.Path), Small, options, CPU, resume: true);
 
         Assert.True(first.Interrupted);
-        Assert.Equal("semi-supervised", new RunFolder(straight.Path).ReadConfig().Mode);
+        Assert.Equal(DiscriminatorMode.SemiSupervised, new RunFolder(straight.Path).ReadConfig().Mode);
         Assert.Equal(options, new RunFolder(straight.Path).ReadConfig().Training);
         Assert.All(new MetricsLog(new RunFolder(straight.Path).MetricsPath).Read(), r => Assert.True(double.IsFinite(r.LossD) && double.IsFinite(r.LossG)));
         using var a = new DcganDiscriminator(Small);
@@ -51,8 +52,8 @@ public class SemiSupervisedTrainerTests
         long[] seeds = [2, 3];
         var runs = seeds.Select(seed =>
         {
-            var options = new TrainingOptions { Epochs = 10, BatchSize = 64, LearningRate = 5e-4, Seed = seed, CheckpointEvery = 0, LabelsPerClass = 100, Precision = TrainingPrecision.Fp32 };
-            return (SemiSupervised: TestAccuracy(splits, model, options), SupervisedOnly: TestAccuracy(splits, model, options with { SupervisedOnly = true }));
+            var options = new TrainingOptions { Mode = DiscriminatorMode.SemiSupervised, Epochs = 10, BatchSize = 64, LearningRate = 5e-4, Seed = seed, CheckpointEvery = 0, LabelsPerClass = 100, Precision = TrainingPrecision.Fp32 };
+            return (SemiSupervised: TestAccuracy(splits, model, options), SupervisedOnly: TestAccuracy(splits, model, options with { Mode = DiscriminatorMode.Supervised }));
         }).ToList();
 
         double semiSupervised = runs.Average(r => r.SemiSupervised), supervisedOnly = runs.Average(r => r.SupervisedOnly);
@@ -67,7 +68,7 @@ public class SemiSupervisedTrainerTests
         var run = new RunFolder(dir.Path);
         DcganTrainer.Train(splits.Train, run, model, options, CPU);
         var result = DiscriminatorClassifier.MeasureRun(run, splits.Test!, CPU);
-        Assert.Equal(options.SupervisedOnly ? "supervised" : "semi-supervised", result.Mode);
+        Assert.Equal(options.Mode, result.Mode);
         Assert.True(File.Exists(run.TestAccuracyPath));
         return result.Accuracy;
     }
@@ -101,11 +102,52 @@ public class SemiSupervisedTrainerTests
         Assert.Contains("fewer than LabelsPerClass 50", error.Message);
     }
 
+    [Theory]
+    [InlineData(DiscriminatorMode.Supervised, true)]
+    [InlineData(DiscriminatorMode.SemiSupervised, false)]
+    [InlineData(DiscriminatorMode.Dcgan, null)]
+    public void ConfigWrittenBeforeTheModeSettingKeepsItsMode(DiscriminatorMode mode, bool? supervisedOnly)
+    {
+        using var dir = new TempDirectory();
+        var run = new RunFolder(dir.Path);
+        var data = BuiltinShapes.GenerateSplit(seed: 3, split: 0, 64, 32, 3);
+        DcganTrainer.Train(data, run, mode == DiscriminatorMode.Dcgan ? Small with { NumClasses = 0 } : Small, Options(1) with { Mode = mode }, CPU);
+        // Before TrainingOptions.Mode, the mode was a string at the top level and supervised-only a flag of the training section.
+        var json = JsonNode.Parse(File.ReadAllText(run.ConfigPath))!.AsObject();
+        var training = json["training"]!.AsObject();
+        Assert.Equal(mode.Name(), (string?)training["mode"]);
+        training.Remove("mode");
+        if (supervisedOnly is { } flag) training["supervisedOnly"] = flag;
+        json["mode"] = mode.Name();
+        File.WriteAllText(run.ConfigPath, json.ToJsonString());
+
+        var config = run.ReadConfig();
+
+        Assert.Equal((mode, mode), (config.Mode, config.Training.Mode));
+        var resumed = DcganTrainer.Train(data, run, config.Model, config.Training with { Epochs = 2 }, CPU, resume: true);
+        Assert.Equal(2 * (64 / 32), resumed.Step);
+    }
+
+    [Theory]
+    [InlineData(DiscriminatorMode.Dcgan, 10, "the model has 10 classes, but Mode is dcgan (real or generated)")]
+    [InlineData(DiscriminatorMode.SemiSupervised, 0, "Mode semi-supervised needs a model with the dataset's classes (NumClasses)")]
+    [InlineData(DiscriminatorMode.Supervised, 0, "Mode supervised needs a model with the dataset's classes (NumClasses)")]
+    public void ModeAndModelThatDisagreeAreNamed(DiscriminatorMode mode, int numClasses, string expected)
+    {
+        using var dir = new TempDirectory();
+        var data = BuiltinShapes.GenerateSplit(seed: 3, split: 0, 64, 32, 3);
+
+        var error = Assert.Throws<InvalidSettingException>(() => DcganTrainer.Train(data, new RunFolder(dir.Path), Small with { NumClasses = numClasses }, Options(1) with { Mode = mode }, CPU));
+
+        Assert.StartsWith(expected, error.Message);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "config.json")));
+    }
+
     [Fact]
     public void SupervisedOnlyWithoutLabelsIsNamed()
     {
-        var error = Assert.Throws<InvalidSettingException>(() => new TrainingOptions { SupervisedOnly = true, LabelsPerClass = 0 }.Validate());
-        Assert.Equal("supervised-only training needs LabelsPerClass of at least 1", error.Message);
+        var error = Assert.Throws<InvalidSettingException>(() => new TrainingOptions { Mode = DiscriminatorMode.Supervised, LabelsPerClass = 0 }.Validate());
+        Assert.Equal("supervised training needs LabelsPerClass of at least 1", error.Message);
     }
 
     private sealed class StopAt(long step, CancellationTokenSource cancel) : IProgress<TrainingProgress>

@@ -54,6 +54,46 @@ public class WorkflowTests
         Assert.Equal($"--out {dir.Path} is not empty and holds no paper run; choose another folder", error.MessageNaming(name => name == RunFolder.SettingName ? "--out" : name));
     }
 
+    [Fact]
+    public void TrainSetsTheClassesMeasuresAndExportsThenResumesWithTheRunsOwnSettingsExceptTheOverriddenOnes()
+    {
+        using var dir = new TempDirectory();
+        var folder = dir.Combine("images");
+        ImageFolderReader.WriteClassFolders(BuiltinShapes.GenerateSplit(1, 0, 100, 32, 3), Path.Combine(folder, "train"));
+        ImageFolderReader.WriteClassFolders(BuiltinShapes.GenerateSplit(1, 1, 30, 32, 3), Path.Combine(folder, "test"));
+        var request = new TrainRequest
+        {
+            Run = new RunFolder(dir.Combine("run")), Data = folder,
+            Model = new DcganConfig { Ngf = 8, Ndf = 8, Nz = 16 },
+            Training = new TrainingOptions { Mode = DiscriminatorMode.SemiSupervised, LabelsPerClass = 2, Epochs = 1, BatchSize = 20, Seed = 3, Precision = TrainingPrecision.Fp32 },
+        };
+        var notices = new List<string>();
+
+        var first = TrainWorkflow.Run(WorkflowProgress.StatusLines(notices.Add), request, CancellationToken.None);
+
+        // 100 training images at batch 20; the 10 classes make a 10-class discriminator, measured on the 30 test images.
+        Assert.Equal((5L, 10), (first.Training.Step, first.Model.NumClasses));
+        Assert.StartsWith("Training a semi-supervised GAN with 2 labels per class (", notices[0]);
+        Assert.Equal((DiscriminatorMode.SemiSupervised, 30), (first.TestAccuracy!.Mode, first.TestAccuracy.TestImages));
+        Assert.Equal(request.Run.DiscriminatorPath, first.ExportedModel);
+        Assert.Equal(10, DcganModelInfo.Read(first.ExportedModel!).ScoreLength);
+
+        // Resumed with other settings: only the overridden epochs count; batch size, seed and width stay the run's own.
+        var resumed = TrainWorkflow.Run(WorkflowProgress.Silent, request with
+        {
+            Model = new DcganConfig(), Training = request.Training with { Epochs = 2, BatchSize = 10, Seed = 9 },
+            Resume = true, ResumeOverrides = new HashSet<string> { nameof(TrainingOptions.Epochs) },
+        }, CancellationToken.None);
+
+        Assert.Equal((10L, first.Model, 20, 3L), (resumed.Training.Step, resumed.Model, resumed.Options.BatchSize, resumed.Options.Seed));
+
+        var otherMode = Assert.Throws<InvalidSettingException>(() => TrainWorkflow.Run(WorkflowProgress.Silent, request with
+        {
+            Training = request.Training with { Mode = DiscriminatorMode.Supervised }, Resume = true, ResumeOverrides = new HashSet<string> { nameof(TrainingOptions.Mode) },
+        }, CancellationToken.None));
+        Assert.Equal($"{request.Run.Root} is a semi-supervised run; pass Mode semi-supervised to resume it (or leave it out)", otherMode.Message);
+    }
+
     private static string ExportModel(TempDirectory dir)
     {
         var path = dir.Combine("d.onnx");

@@ -286,7 +286,7 @@ internal sealed class InputFuzzer : IDisposable
     private FormatUnderTest RunJson()
     {
         var model = new DcganConfig();
-        var config = new RunConfig(model, new TrainingOptions(), new DatasetInfo("builtin", 5000, BuiltinShapes.ClassNames), "dcgan", VersionInfo.Version);
+        var config = new RunConfig(model, new TrainingOptions(), new DatasetInfo("builtin", 5000, BuiltinShapes.ClassNames), VersionInfo.Version);
         var configJson = Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(config, RunFolder.Json));
         var latestJson = """{ "checkpoint": "step-00000500" }"""u8.ToArray();
         var stateJson = Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(new CheckpointState(500, 2, model), RunFolder.Json));

@@ -27,7 +27,7 @@ internal static class FeaturizeCommand
         var skipCorrupt = SharedOptions.SkipCorrupt();
         var split = new Option<string>("--split") { Description = "train | test | all", DefaultValueFactory = _ => "all" };
         OptionParsers.OneOf(split, "train", "test", "all");
-        var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => 256 });
+        var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per ONNX Runtime call.", DefaultValueFactory = _ => new LinearProbeOptions().BatchSize });
         var device = SharedOptions.Device();
         var fallback = SharedOptions.AllowCpuFallback();
         var output = new Option<string>("--out") { Description = "features.csv (columns: split, label, class, f0..fN) or features.parquet (columns: split, label, class, features: a list of floats), written atomically.", Required = true };

@@ -31,7 +31,7 @@ internal static class SharedOptions
     });
 
     public static Option<long> Seed() =>
-        new("--seed") { Description = "Random seed (weights, shuffling, noise, label subsets).", DefaultValueFactory = _ => 0 };
+        new("--seed") { Description = "Random seed (weights, shuffling, noise, label subsets).", DefaultValueFactory = _ => new TrainingOptions().Seed };
 
     public static Option<int> ImageSize() => Positive(new Option<int>("--image-size") { Description = "Model image size: 32 or 64.", DefaultValueFactory = _ => new DcganConfig().ImageSize });
 
@@ -69,7 +69,10 @@ internal static class SharedOptions
             ImageSize = imageSize,
             Channels = channels,
             OnCorruptImage = skipCorrupt ? CorruptImagePolicy.SkipWithWarning : CorruptImagePolicy.Fail,
-            Warn = message => Spectre.Console.AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {message}"),
+            Warn = Warn,
             BuiltinSeed = (int)(seed & 0x7FFFFFFF),
         });
+
+    /// <summary>Writes a one-line warning to standard error.</summary>
+    public static void Warn(string message) => Console.Error.WriteLine($"warning: {message}");
 }
