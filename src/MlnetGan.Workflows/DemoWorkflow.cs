@@ -28,6 +28,9 @@ public sealed record DemoOptions
     /// <summary>Images per training step.</summary>
     public int BatchSize { get; init; } = 64;
 
+    /// <summary>Lower the learning rate linearly to zero over the last this many epochs (0: constant).</summary>
+    public int LearningRateDecayEpochs { get; init; }
+
     /// <summary>The discriminator's target for real images (0.9: one-sided label smoothing; 1: the DCGAN paper's).</summary>
     public double RealLabel { get; init; } = 0.9;
 
@@ -69,7 +72,7 @@ public static class DemoWorkflow
         var model = new DcganConfig { Ngf = options.Width, Ndf = options.Width }.Validate();
         var training = new TrainingOptions
         {
-            Epochs = options.Epochs, BatchSize = options.BatchSize, RealLabel = options.RealLabel, Seed = seed, CheckpointEvery = 0, Precision = options.Precision,
+            Epochs = options.Epochs, BatchSize = options.BatchSize, RealLabel = options.RealLabel, LearningRateDecayEpochs = options.LearningRateDecayEpochs, Seed = seed, CheckpointEvery = 0, Precision = options.Precision,
         }.Validate();
         var evaluation = new EvaluationOptions { LabelsPerClass = options.LabelsPerClass, Repeats = options.Repeats, Seed = seed };
         var device = options.TrainingDevice;
@@ -86,7 +89,7 @@ public static class DemoWorkflow
         [
             ("dataset", $"built-in shapes, {splits.Train.Count} train / {splits.Test!.Count} test images, 10 classes"),
             ("model", $"DCGAN {CheckpointStore.Describe(model)}, {model.FeatureLength:N0} features"),
-            ("training", $"{trained.Step} steps in {trained.Elapsed.TotalSeconds:F0} s ({trained.ImagesPerSecond:F0} images/s over the whole training), batch {training.BatchSize}, real label {training.RealLabel:0.##}, seed {seed}, {ConvolutionFlops.TrainingStep(model, training.BatchSize) * trained.Step / 1e12:F1} TFLOP"),
+            ("training", $"{trained.Step} steps in {trained.Elapsed.TotalSeconds:F0} s ({trained.ImagesPerSecond:F0} images/s over the whole training), batch {training.BatchSize}, real label {training.RealLabel:0.##}, {(training.LearningRateDecayEpochs == 0 ? "constant learning rate" : $"learning rate decayed to 0 over the last {training.LearningRateDecayEpochs} epochs")}, seed {seed}, {ConvolutionFlops.TrainingStep(model, training.BatchSize) * trained.Step / 1e12:F1} TFLOP"),
             ("device", device.ToString()),
             ("precision", TrainingStage.DescribePrecision(trained.Precision, training.Precision, device)),
         ], clock, progress, generated);

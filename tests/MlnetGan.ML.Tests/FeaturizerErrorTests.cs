@@ -124,6 +124,30 @@ public class FeaturizerErrorTests
         Assert.Equal(Images.Count, transformer.Transform(data).GetColumn<VBuffer<float>>("Features").Count());
     }
 
+    [SkippableFact]
+    public void AContextThatAsksForCudaAndFellBackSavesAPipelineThatLoadsAndPredictsTheSame()
+    {
+        using var dir = new TempDirectory();
+        var model = TestModels.Export(dir, TestModels.Small);
+        Skip.If(OnnxRuntimeHasCuda(model), "ONNX Runtime has CUDA on this machine: there is no fall back to save");
+        // What the notebooks do with device "auto": the context asks for CUDA device 0 and allows the CPU.
+        var ml = new MLContext(seed: 0) { GpuDeviceId = 0, FallbackToCpu = true };
+        var data = ml.Data.LoadFromEnumerable(TestModels.Rows(Images));
+        using var transformer = ml.Transforms.ExtractDcganFeatures("Features", model, inputColumnName: "Pixels").Fit(data);
+        Assert.Equal("cpu", transformer.Session.Device);
+        var zip = dir.Combine("pipeline.zip");
+
+        ml.Model.Save(transformer, data.Schema, zip);
+
+        var fresh = new MLContext();
+        fresh.ComponentCatalog.RegisterDcganComponents();
+        var loaded = fresh.Model.Load(zip, out _);
+        var expected = transformer.Transform(data).GetColumn<VBuffer<float>>("Features").Select(v => v.DenseValues().ToArray()).ToArray();
+        var actual = loaded.Transform(data).GetColumn<VBuffer<float>>("Features").Select(v => v.DenseValues().ToArray()).ToArray();
+        Assert.Equal(Images.Count, actual.Length);
+        for (int i = 0; i < actual.Length; i++) Assert.Equal(expected[i], actual[i], (a, b) => Math.Abs(a - b) <= 1e-5f * Math.Max(1, Math.Abs(a)));
+    }
+
     private static bool OnnxRuntimeHasCuda(string model)
     {
         try

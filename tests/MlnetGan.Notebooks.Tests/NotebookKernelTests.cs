@@ -20,22 +20,22 @@ public class NotebookKernelTests
         var model = Path.Combine(dir.Path, "dcgan", "discriminator.onnx");
         Notebook Run(string name, Dictionary<string, object> parameters) => NotebookKernel.Run(name, parameters, packages, dir.Path);
 
-        var first = Run("01-train-and-export", new() { ["trainImages"] = 256, ["epochs"] = 1, ["width"] = 8, ["device"] = "cpu", ["runFolder"] = Path.Combine(dir.Path, "dcgan") });
+        var first = Run("01-train-and-export", new() { ["trainImages"] = 256, ["epochs"] = 1, ["width"] = 8, ["device"] = "auto", ["runFolder"] = Path.Combine(dir.Path, "dcgan") });
         Assert.True(File.Exists(model));
         Assert.Contains(model, NotebookKernel.Text(first));
         Assert.True(NotebookKernel.Images(first) >= 4, $"notebook 1 displayed {NotebookKernel.Images(first)} images");
 
-        var second = Run("02-pipeline-and-predict", new() { ["modelPath"] = model, ["imageFolder"] = Path.Combine(dir.Path, "images"), ["trainImages"] = 100, ["testImages"] = 50, ["device"] = "cpu" });
+        var second = Run("02-pipeline-and-predict", new() { ["modelPath"] = model, ["imageFolder"] = Path.Combine(dir.Path, "images"), ["trainImages"] = 100, ["testImages"] = 50, ["device"] = "auto" });
         Assert.Contains("reloaded predictions match", NotebookKernel.Text(second));
         Assert.Contains("Confusion table", NotebookKernel.Text(second));
 
-        var third = Run("03-paper-evaluation", new() { ["modelPath"] = model, ["labelsPerClass"] = "5", ["repeats"] = 1, ["device"] = "cpu", ["reportFolder"] = Path.Combine(dir.Path, "evaluation") });
+        var third = Run("03-paper-evaluation", new() { ["modelPath"] = model, ["labelsPerClass"] = "5", ["repeats"] = 1, ["device"] = "auto", ["reportFolder"] = Path.Combine(dir.Path, "evaluation") });
         Assert.Contains("| trained D | 896 |", NotebookKernel.Text(third));
         Assert.Equal(1, NotebookKernel.Images(third));
 
         var fourth = Run("04-semi-supervised", new()
         {
-            ["trainImages"] = 300, ["labelsPerClass"] = 3, ["epochs"] = 1, ["width"] = 8, ["device"] = "cpu",
+            ["trainImages"] = 300, ["labelsPerClass"] = 3, ["epochs"] = 1, ["width"] = 8, ["device"] = "auto",
             ["runFolder"] = Path.Combine(dir.Path, "ss"), ["dcganModelPath"] = model,
         });
         Assert.Contains("DCGAN features + linear SVM", NotebookKernel.Text(fourth));

@@ -23,6 +23,7 @@ internal static class DemoCommand
         var width = SharedOptions.Positive(new Option<int>("--width") { Description = "ngf = ndf.", DefaultValueFactory = _ => defaults.Width });
         var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per training step.", DefaultValueFactory = _ => defaults.BatchSize });
         var realLabel = new Option<double>("--real-label") { Description = "The discriminator's target for real images (0.9: one-sided label smoothing; 1: the DCGAN paper's).", DefaultValueFactory = _ => defaults.RealLabel };
+        var learningRateDecay = new Option<int>("--lr-decay-epochs") { Description = "Lower the learning rate linearly to zero over the last this many epochs (0: constant).", DefaultValueFactory = _ => defaults.LearningRateDecayEpochs };
         var budgets = new Option<string>("--labels-per-class") { Description = "Label budgets of the evaluation.", DefaultValueFactory = _ => EvaluateCommand.FormatBudgets(defaults.LabelsPerClass) };
         var repeats = SharedOptions.Positive(new Option<int>("--repeats") { Description = "Labelled subsets per budget.", DefaultValueFactory = _ => defaults.Repeats });
         var seed = SharedOptions.Seed();
@@ -31,7 +32,7 @@ internal static class DemoCommand
         var precision = SharedOptions.Precision();
         var command = new Command("demo", "Train, export, featurize and evaluate on the built-in dataset (no download); ends with the accuracy table and the report's path.")
         {
-            output, force, epochs, trainImages, testImages, width, batchSize, realLabel, budgets, repeats, seed, device, fallback, precision,
+            output, force, epochs, trainImages, testImages, width, batchSize, realLabel, learningRateDecay, budgets, repeats, seed, device, fallback, precision,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -43,7 +44,7 @@ internal static class DemoCommand
             var options = new DemoOptions
             {
                 Epochs = parse.GetValue(epochs), TrainImages = parse.GetValue(trainImages), TestImages = parse.GetValue(testImages), Width = parse.GetValue(width),
-                BatchSize = parse.GetValue(batchSize), RealLabel = parse.GetValue(realLabel), LabelsPerClass = EvaluateCommand.ParseBudgets(parse.GetValue(budgets)!),
+                BatchSize = parse.GetValue(batchSize), RealLabel = parse.GetValue(realLabel), LearningRateDecayEpochs = parse.GetValue(learningRateDecay), LabelsPerClass = EvaluateCommand.ParseBudgets(parse.GetValue(budgets)!),
                 Repeats = parse.GetValue(repeats), Seed = parse.GetValue(seed), Precision = parse.GetValue(precision),
                 TrainingDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]")),
                 FeaturizingDevice = OnnxDevice.Parse(parse.GetValue(device)!, parse.GetValue(fallback)),

@@ -107,7 +107,10 @@ public sealed class DcganFeaturizerTransformer : ITransformer, IDisposable
         var outputs = HasScore ? new[] { info.FeatureOutputName, info.ScoreOutputName! } : [info.FeatureOutputName];
         // The device the session really got: a CUDA request that fell back to the CPU must not fail here.
         bool onCpu = Session.Device == "cpu";
-        chain = chain.Append(transforms.ApplyOnnxModel(outputs, [info.InputName], new MemoryStream(model), onCpu ? null : Options.GpuDeviceId, !onCpu && (Options.FallbackToCpu ?? false)));
+        // ApplyOnnxModel takes the context's GpuDeviceId when given none, and ML.NET does not fall back from a CPU-only
+        // ONNX Runtime (EntryPointNotFoundException): a session that fell back builds its ONNX step in a context without one.
+        var onnxTransforms = onCpu && MlNetInternals.DeviceSettingsOf(environment).GpuDeviceId is not null ? new MLContext().Transforms : transforms;
+        chain = chain.Append(onnxTransforms.ApplyOnnxModel(outputs, [info.InputName], new MemoryStream(model), onCpu ? null : Options.GpuDeviceId, !onCpu && (Options.FallbackToCpu ?? false)));
         // ML.NET types the [batch, length] outputs as vectors of shape [1, length]; a trainer fitted on this transformer's
         // flat [length] vectors refuses those after loading. An identity Expression gives the flat vector (and the name);
         // Concatenate and CopyColumns keep the [1, length] shape.
