@@ -77,7 +77,7 @@ public class FeaturizeWorkflowTests
         FeaturizeWorkflow.Run(WorkflowProgress.Silent, request);
 
         var outcomes = Enumerable.Range(0, 7).Select(k => FeaturizeWorkflow.Run(WorkflowProgress.Silent,
-            request with { Shard = new FeatureShard(k, 7), Output = dir.Combine("shards", k == 4 ? $"f{k}.parquet" : $"f{k}.csv") })).ToList();
+            request with { Shard = new FeatureShard(k, 7), Output = dir.Combine("shards", k == 3 ? $"f{k}.parquet" : $"f{k}.csv") })).ToList();
         var gathered = FeaturizeWorkflow.Gather(WorkflowProgress.Silent, new GatherRequest { Input = dir.Combine("shards"), Output = dir.Combine("gathered.csv") });
 
         Assert.Equal([0, 1, 1, 0, 1, 1, 1], outcomes.Select(o => o.Rows));
