@@ -38,6 +38,10 @@ internal static class SettingOptions
         [nameof(TrainingOptions.RealLabel)] = ["--real-label"],
         [nameof(TrainingOptions.DiscriminatorInputNoise)] = ["--d-input-noise"],
         [nameof(TrainingOptions.DiscriminatorDropout)] = ["--d-dropout"],
+        [nameof(FeaturizeRequest.Output)] = ["--out"],
+        [nameof(FeaturizeRequest.Force)] = ["--force"],
+        [FeatureShard.SettingName] = ["--shard"],
+        [nameof(GatherRequest.Input)] = ["--in"],
     };
 
     /// <summary>The message of <paramref name="error"/> as the user of <paramref name="command"/> reads it.</summary>

@@ -37,6 +37,8 @@ public partial class HelpConsistencyTests
     [InlineData("fit", "lbfgs-maxent (multinomial logistic regression trained with L-BFGS)")]
     [InlineData("predict", "--allow-cpu-fallback")]
     [InlineData("demo", "--force")]
+    [InlineData("featurize", "--shard <K/N> K/N: featurize only shard K of N (numbered from 0: 0/4 .. 3/4)")]
+    [InlineData("gather", "--in <in> (REQUIRED)")]
     public void HelpShows(string command, string text)
     {
         var result = CliRunner.Run(command, "--help");

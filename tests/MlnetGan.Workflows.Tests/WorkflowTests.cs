@@ -94,7 +94,7 @@ public class WorkflowTests
         Assert.Equal($"{request.Run.Root} is a semi-supervised run; pass Mode semi-supervised to resume it (or leave it out)", otherMode.Message);
     }
 
-    private static string ExportModel(TempDirectory dir)
+    internal static string ExportModel(TempDirectory dir)
     {
         var path = dir.Combine("d.onnx");
         using var d = new DcganDiscriminator(new DcganConfig { Ndf = 8 });
