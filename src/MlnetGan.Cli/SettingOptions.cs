@@ -19,7 +19,6 @@ internal static class SettingOptions
         [RunFolder.SettingName] = ["--run", "--out"],
         [TorchDevice.SettingName] = ["--device"],
         [nameof(LinearProbeOptions.LabelsPerClass)] = ["--labels-per-class"],
-        [PaperExperiment.DataPathSetting] = ["--data"],
         [DcganTrainer.ResumeSetting] = ["--resume"],
         [nameof(RunStartOptions.AllowDifferentData)] = ["--allow-different-data"],
         [nameof(TrainRequest.Data)] = ["--data"],

@@ -58,8 +58,8 @@ public sealed record PaperResult(long Step, RunReportResult? Report);
 /// </summary>
 public static class PaperExperiment
 {
-    /// <summary>How an error message names the dataset path setting (see <see cref="ISettingError"/>).</summary>
-    public const string DataPathSetting = "DataPath";
+    /// <summary>How an error message names the dataset path setting (see <see cref="ISettingError"/>): the same setting as <see cref="TrainRequest.Data"/>.</summary>
+    public const string DataPathSetting = nameof(TrainRequest.Data);
 
     /// <summary>What has been done, saved in the run folder after every stage.</summary>
     private sealed record PaperState(string Data, double TrainingSeconds, bool Trained, bool Exported);
