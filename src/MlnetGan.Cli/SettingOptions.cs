@@ -20,6 +20,7 @@ internal static class SettingOptions
         [TorchDevice.SettingName] = ["--device"],
         [nameof(LinearProbeOptions.LabelsPerClass)] = ["--labels-per-class"],
         [DcganTrainer.ResumeSetting] = ["--resume"],
+        [nameof(RunStartOptions.DataPath)] = ["--data"],
         [nameof(RunStartOptions.AllowDifferentData)] = ["--allow-different-data"],
         [nameof(TrainRequest.Data)] = ["--data"],
         [nameof(TrainRequest.Format)] = ["--format"],
