@@ -42,7 +42,7 @@ var splits = DatasetLoader.Load(dataset, new DatasetLoadOptions { BuiltinTrainCo
 var train = splits.Train;
 Console.WriteLine($"{train.Count} training images of {train.Channels}x{train.Height}x{train.Width} from {train.Source}; classes: {string.Join(", ", train.ClassNames)}");
 var preview = train.Subset(Enumerable.Range(0, Math.Min(32, train.Count)).ToArray());
-display(HTML(HtmlImage.Png(ImageGrid.EncodePng(preview.Pixels, preview.Count, preview.Channels, preview.Height, columns: 8))));
+display(HTML(HtmlImage.Png(ImageGrid.EncodePng(preview.CopyPixels(), preview.Count, preview.Channels, preview.Height, columns: 8))));
 
 // %% [markdown]
 // ## Training

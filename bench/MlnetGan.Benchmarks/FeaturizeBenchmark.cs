@@ -79,8 +79,9 @@ internal static class FeaturizeBenchmark
         for (int start = 0; start < images.Count; start += batchSize)
         {
             int n = Math.Min(batchSize, images.Count - start);
+            var bytes = images.CopyPixels(start, n);
             var values = new float[n * length];
-            for (int i = 0; i < values.Length; i++) values[i] = images.Pixels[start * length + i] / 127.5f - 1f;
+            for (int i = 0; i < values.Length; i++) values[i] = bytes[i] / 127.5f - 1f;
             batches.Add(new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(values, [n, 3, 32, 32]));
         }
         string[] outputs = ["features"];

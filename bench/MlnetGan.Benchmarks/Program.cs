@@ -7,6 +7,7 @@ var root = new RootCommand("MlnetGan benchmarks: figures and ratios measured sid
 root.Subcommands.Add(TrainBenchmark.Create());
 root.Subcommands.Add(ExportBenchmark.Create());
 root.Subcommands.Add(FeaturizeBenchmark.Create());
+root.Subcommands.Add(StreamBenchmark.Create());
 root.Subcommands.Add(FuzzBenchmark.Create());
 OptionParsers.ApplyDefaults(root);
 return await CliApp.RunAsync(root, args);

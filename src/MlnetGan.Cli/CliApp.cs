@@ -26,6 +26,7 @@ public static class CliApp
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(FeaturizeCommand.Create());
         root.Subcommands.Add(GatherCommand.Create());
+        root.Subcommands.Add(PackCommand.Create());
         root.Subcommands.Add(FitCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());

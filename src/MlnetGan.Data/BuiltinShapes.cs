@@ -26,9 +26,16 @@ public static class BuiltinShapes
         new(GenerateSplit(seed, split: 0, trainCount, size, channels), GenerateSplit(seed, split: 1, testCount, size, channels));
 
     /// <summary>Generates <paramref name="count"/> images of split <paramref name="split"/>; image i has label i mod 10.</summary>
-    public static ImageDataset GenerateSplit(int seed, int split, int count, int size, int channels)
+    public static ImageDataset GenerateSplit(int seed, int split, int count, int size, int channels) => GenerateRange(seed, split, 0, count, size, channels);
+
+    /// <summary>
+    /// Images <paramref name="start"/> .. <paramref name="start"/> + <paramref name="count"/> - 1 of split <paramref name="split"/>,
+    /// the same as those of <see cref="GenerateSplit"/> (every image has its own seed), so a large split can be made in pieces.
+    /// </summary>
+    public static ImageDataset GenerateRange(int seed, int split, int start, int count, int size, int channels)
     {
         if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be positive");
+        if (start < 0 || start > int.MaxValue - count) throw new ArgumentOutOfRangeException(nameof(start), start, "start must be 0 or more");
         if (size < 8) throw new ArgumentOutOfRangeException(nameof(size), size, "size must be at least 8");
         if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), channels, "channels must be 1 or 3");
         int length = channels * size * size;
@@ -36,9 +43,10 @@ public static class BuiltinShapes
         var labels = new int[count];
         Parallel.For(0, count, () => new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul)), (i, _, bitmap) =>
         {
-            int label = i % ClassNames.Count;
+            int index = start + i;
+            int label = index % ClassNames.Count;
             labels[i] = label;
-            var random = new Random(SeedMixer.MixToInt(seed, split, i));
+            var random = new Random(SeedMixer.MixToInt(seed, split, index));
             Draw(bitmap, label, random);
             ImageConversion.WritePlanar(bitmap, channels, size, pixels.AsSpan((int)((long)i * length), length));
             return bitmap;

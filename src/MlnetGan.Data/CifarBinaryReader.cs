@@ -85,15 +85,16 @@ public static class CifarBinaryReader
 
     private static ImageDataset Concatenate(IReadOnlyList<ImageDataset> parts, string source)
     {
-        var pixels = new byte[parts.Sum(p => p.Pixels.LongLength)];
+        var pixels = new byte[parts.Sum(p => (long)p.Count * p.ImageLength)];
         var labels = new int[parts.Sum(p => p.Count)];
         long pixelOffset = 0;
         int labelOffset = 0;
         foreach (var part in parts)
         {
-            Array.Copy(part.Pixels, 0, pixels, pixelOffset, part.Pixels.LongLength);
+            long length = (long)part.Count * part.ImageLength;
+            part.CopyImages(0, part.Count, pixels.AsSpan((int)pixelOffset, (int)length));
             Array.Copy(part.Labels, 0, labels, labelOffset, part.Count);
-            pixelOffset += part.Pixels.LongLength;
+            pixelOffset += length;
             labelOffset += part.Count;
         }
         return new ImageDataset(pixels, labels, 3, Size, Size, ClassNames, source);

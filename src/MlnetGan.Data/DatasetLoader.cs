@@ -3,7 +3,7 @@ namespace MlnetGan.Data;
 /// <summary>The on-disk format of a dataset.</summary>
 public enum DatasetFormat
 {
-    /// <summary>Detect: CIFAR-10 batches by file names, IDX by magic number, otherwise an image folder.</summary>
+    /// <summary>Detect: a packed dataset by its dataset.json, CIFAR-10 batches by file names, IDX by magic number, otherwise an image folder.</summary>
     Auto,
 
     /// <summary>CIFAR-10's binary batches (<c>data_batch_*.bin</c>, <c>test_batch.bin</c>).</summary>
@@ -17,6 +17,9 @@ public enum DatasetFormat
 
     /// <summary>The procedural <see cref="BuiltinShapes"/> dataset.</summary>
     Builtin,
+
+    /// <summary>A packed dataset (<see cref="PackedDataset"/>), read batch by batch instead of held in memory.</summary>
+    Packed,
 }
 
 /// <summary>Options for <see cref="DatasetLoader.Load"/>.</summary>
@@ -61,6 +64,7 @@ public static class DatasetLoader
             throw new DatasetException(path, "is a file but neither a CIFAR-10 batch (.bin) nor an IDX file; pass a folder");
         }
         if (!Directory.Exists(path)) throw new DatasetException(path, $"not found (pass a folder, a file, or '{BuiltinShapes.Name}')");
+        if (PackedDataset.IsPackedFolder(path)) return DatasetFormat.Packed;
         if (CifarBinaryReader.LooksLikeCifarDirectory(path) || CifarBinaryReader.LooksLikeCifarDirectory(Path.Combine(path, "cifar-10-batches-bin")))
             return DatasetFormat.CifarBinary;
         if (IdxReader.LooksLikeIdxDirectory(path)) return DatasetFormat.Idx;
@@ -76,6 +80,7 @@ public static class DatasetLoader
         {
             DatasetFormat.Builtin => BuiltinShapes.Generate(options.BuiltinSeed, options.BuiltinTrainCount, options.BuiltinTestCount, options.ImageSize, options.Channels),
             DatasetFormat.CifarBinary => LoadCifar(path),
+            DatasetFormat.Packed => PackedDataset.Open(path),
             DatasetFormat.Idx => File.Exists(path) ? throw new DatasetException(path, "pass the folder that holds the IDX files") : IdxReader.ReadDirectory(path),
             DatasetFormat.ImageFolder => ImageFolderReader.ReadDirectory(path, new ImageFolderOptions
             {
@@ -83,6 +88,8 @@ public static class DatasetLoader
             }),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Format, "unknown dataset format"),
         };
+        if (splits.Train.IsPacked && (splits.Train.Channels != options.Channels || splits.Train.Height != options.ImageSize || splits.Train.Width != options.ImageSize))
+            throw new DatasetException(path, $"is packed at {splits.Train.Channels}x{splits.Train.Height}x{splits.Train.Width}, not the {options.Channels}x{options.ImageSize}x{options.ImageSize} asked for; pack the source again at that size (a packed dataset is never converted in memory)");
         return new DatasetSplits(
             ImageConversion.Conform(splits.Train, options.Channels, options.ImageSize),
             splits.Test is null ? null : ImageConversion.Conform(splits.Test, options.Channels, options.ImageSize));

@@ -118,12 +118,12 @@ public static class IdxReader
     public static void WritePair(ImageDataset dataset, string imagesPath, string labelsPath)
     {
         if (dataset.Channels != 1) throw new ArgumentException("IDX image files hold single-channel images", nameof(dataset));
-        var images = new byte[16 + dataset.Pixels.Length];
+        var images = new byte[16 + (long)dataset.Count * dataset.ImageLength];
         BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(0), ImagesMagic);
         BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(4), dataset.Count);
         BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(8), dataset.Height);
         BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(12), dataset.Width);
-        dataset.Pixels.CopyTo(images, 16);
+        dataset.CopyImages(0, dataset.Count, images.AsSpan(16));
         var labels = new byte[8 + dataset.Count];
         BinaryPrimitives.WriteInt32BigEndian(labels.AsSpan(0), LabelsMagic);
         BinaryPrimitives.WriteInt32BigEndian(labels.AsSpan(4), dataset.Count);

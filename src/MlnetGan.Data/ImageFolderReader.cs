@@ -37,16 +37,26 @@ public static class ImageFolderReader
     /// <summary>Reads a folder in either layout.</summary>
     public static DatasetSplits ReadDirectory(string root, ImageFolderOptions options)
     {
+        var (trainDir, testDir) = SplitFolders(root);
+        var train = ReadClassFolders(trainDir, options, classNames: null);
+        var test = testDir is null ? null : ReadClassFolders(testDir, options, train.ClassNames);
+        return new DatasetSplits(train, test);
+    }
+
+    /// <summary>
+    /// The folders of the training split and (where the layout has one) the test split: <c>root/train</c> and <c>root/test</c>
+    /// when <c>root/train</c> holds class folders, otherwise <c>root</c> alone.
+    /// </summary>
+    public static (string Train, string? Test) SplitFolders(string root)
+    {
         if (!Directory.Exists(root)) throw new DatasetException(root, "folder not found");
         var trainDir = System.IO.Path.Combine(root, "train");
         if (Directory.Exists(trainDir) && Directory.EnumerateDirectories(trainDir).Any())
         {
-            var train = ReadClassFolders(trainDir, options, classNames: null);
             var testDir = System.IO.Path.Combine(root, "test");
-            var test = Directory.Exists(testDir) ? ReadClassFolders(testDir, options, train.ClassNames) : null;
-            return new DatasetSplits(train, test);
+            return (trainDir, Directory.Exists(testDir) ? testDir : null);
         }
-        return new DatasetSplits(ReadClassFolders(root, options, classNames: null), null);
+        return (root, null);
     }
 
     /// <summary>
@@ -54,6 +64,22 @@ public static class ImageFolderReader
     /// one of those classes, so labels agree with the training split.
     /// </summary>
     public static ImageDataset ReadClassFolders(string root, ImageFolderOptions options, IReadOnlyList<string>? classNames)
+    {
+        var (files, names) = ListClassFolders(root, options, classNames);
+        int length = options.Channels * options.ImageSize * options.ImageSize;
+        var pixels = new byte[(long)files.Count * length];
+        var labels = files.Select(f => f.Label).ToArray();
+        var kept = DecodeInto(files, options, pixels);
+        if (kept.Count == 0) throw new DatasetException(root, "no image could be decoded");
+        var all = new ImageDataset(pixels, labels, options.Channels, options.ImageSize, options.ImageSize, names, root);
+        return kept.Count == files.Count ? all : all.Subset(kept);
+    }
+
+    /// <summary>
+    /// The images of <c>root/&lt;class&gt;/*</c> in reading order (class folders, then files, sorted ordinally) with their labels,
+    /// and the class names (those given, or the folders' names).
+    /// </summary>
+    public static (IReadOnlyList<(string Path, int Label)> Files, IReadOnlyList<string> ClassNames) ListClassFolders(string root, ImageFolderOptions options, IReadOnlyList<string>? classNames)
     {
         if (options.Channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(options), "Channels must be 1 or 3");
         if (options.ImageSize < 4) throw new ArgumentOutOfRangeException(nameof(options), "ImageSize must be at least 4");
@@ -73,9 +99,18 @@ public static class ImageFolderReader
                 .Select(f => (f, label)));
         }
         if (files.Count == 0) throw new DatasetException(root, "has class folders but no .png, .jpg or .jpeg images");
+        return (files, names);
+    }
 
+    /// <summary>
+    /// Decodes <paramref name="files"/> in parallel into <paramref name="pixels"/> (image i at i x C x S x S) and returns the
+    /// indices of the images decoded. An undecodable file stops with an error naming it, or, when the options skip such
+    /// files, is reported as a warning and left out of the indices.
+    /// </summary>
+    public static IReadOnlyList<int> DecodeInto(IReadOnlyList<(string Path, int Label)> files, ImageFolderOptions options, byte[] pixels)
+    {
         int length = options.Channels * options.ImageSize * options.ImageSize;
-        var pixels = new byte[(long)files.Count * length];
+        if (pixels.LongLength < (long)files.Count * length) throw new ArgumentException("the buffer is too small for the images", nameof(pixels));
         var decoded = new bool[files.Count];
         var errors = new string?[files.Count];
         Parallel.For(0, files.Count, i =>
@@ -85,22 +120,15 @@ public static class ImageFolderReader
             ImageConversion.WritePlanar(bitmap, options.Channels, options.ImageSize, pixels.AsSpan((int)((long)i * length), length));
             decoded[i] = true;
         });
-
-        var firstBad = Array.FindIndex(decoded, ok => !ok);
-        if (firstBad < 0)
-            return new ImageDataset(pixels, files.Select(f => f.Label).ToArray(), options.Channels, options.ImageSize, options.ImageSize, names, root);
-        if (options.OnCorruptImage == CorruptImagePolicy.Fail)
-            throw new DatasetException(files[firstBad].Path, $"cannot decode image ({errors[firstBad]}); pass the skip option to leave such files out");
-
-        var kept = new List<int>();
+        var kept = new List<int>(files.Count);
         for (int i = 0; i < files.Count; i++)
         {
-            if (decoded[i]) kept.Add(i);
-            else options.Warn?.Invoke($"skipped {files[i].Path}: cannot decode image ({errors[i]})");
+            if (decoded[i]) { kept.Add(i); continue; }
+            if (options.OnCorruptImage == CorruptImagePolicy.Fail)
+                throw new DatasetException(files[i].Path, $"cannot decode image ({errors[i]}); pass the skip option to leave such files out");
+            options.Warn?.Invoke($"skipped {files[i].Path}: cannot decode image ({errors[i]})");
         }
-        if (kept.Count == 0) throw new DatasetException(root, "no image could be decoded");
-        var all = new ImageDataset(pixels, files.Select(f => f.Label).ToArray(), options.Channels, options.ImageSize, options.ImageSize, names, root);
-        return all.Subset(kept);
+        return kept;
     }
 
     private static SKBitmap? Decode(string path, out string? error)

@@ -39,14 +39,13 @@ public static class BatchNormStatistics
         var variances = new Tensor?[blocks.Count];
         discriminator.train();
         using (var noGrad = no_grad())
-        using (var all = TensorImages.DatasetTensor(images, device))
         using (var shuffle = new torch.Generator(SeedMixer.Mix(seed, (long)RandomStream.BatchNormRecomputation), CPU))
         {
             for (int n = 0; n < batches; n++)
             {
                 using var scope = NewDisposeScope();
-                var indices = TensorImages.MoveTo(randperm(images.Count, generator: shuffle).narrow(0, 0, batchSize), device);
-                var x = TensorImages.ToModelRange(all.index_select(0, indices));
+                var indices = randperm(images.Count, generator: shuffle).narrow(0, 0, batchSize).data<long>().ToArray();
+                var x = TensorImages.ToModelRange(TensorImages.Gather(images, indices, device));
                 for (int b = 0; b < blocks.Count; b++)
                 {
                     var y = blocks[b].conv.forward(x);

@@ -113,7 +113,7 @@ public sealed class DcganTrainer
 
         long stepsPerEpoch = dataset.Count / options.BatchSize;
         long totalSteps = stepsPerEpoch * options.Epochs;
-        using var images = TensorImages.DatasetTensor(dataset, device);
+        using var realBatches = new RealBatchReader(dataset, options.BatchSize);
         using var fixedNoise = FixedNoise(options.Seed, options.SampleCount, model.Nz, device);
 
         var clock = Stopwatch.StartNew();
@@ -122,75 +122,69 @@ public sealed class DcganTrainer
         long step = startStep;
         long lastSaved = startStep;
         string? latestCheckpoint = latest;
-        Tensor? permutation = null;
+        bool epochStarted = false;
         double imagesPerSecond = 0;
 
-        try
+        while (step < totalSteps)
         {
-            while (step < totalSteps)
+            if (cancellation.IsCancellationRequested)
             {
-                if (cancellation.IsCancellationRequested)
-                {
-                    if (step > lastSaved) SaveCheckpoint();
-                    return Result(interrupted: true);
-                }
-
-                int epoch = (int)(step / stepsPerEpoch);
-                long stepInEpoch = step % stepsPerEpoch;
-                if (stepInEpoch == 0 || permutation is null)
-                {
-                    permutation?.Dispose();
-                    using var shuffle = new torch.Generator(SeedMixer.Mix(options.Seed, (long)RandomStream.Shuffle, epoch), CPU);
-                    permutation = TensorImages.MoveTo(randperm(dataset.Count, generator: shuffle), device);
-                }
-
-                double learningRate = options.LearningRateAt(step, stepsPerEpoch);
-                SetLearningRate(optimizerG, learningRate);
-                SetLearningRate(optimizerD, learningRate);
-                if (discriminator.Regularization.IsActive) discriminator.SeedRegularization(SeedMixer.Mix(options.Seed, (long)RandomStream.Regularization, step));
-                StepLosses losses;
-                using (var scope = NewDisposeScope())
-                {
-                    var batches = new StepBatches(
-                        real: () => TensorImages.ToModelRange(images.index_select(0, permutation.narrow(0, stepInEpoch * options.BatchSize, options.BatchSize))),
-                        noise: () => Noise(options.Seed, RandomStream.TrainingNoise, step, options.BatchSize, model.Nz, device),
-                        labelled: labelled is null ? null : () => labelled.Batch(options.Seed, step, options.BatchSize));
-                    losses = trainingStep.Run(batches);
-                }
-                step++;
-
-                if (!double.IsFinite(losses.LossD) || !double.IsFinite(losses.LossG))
-                    throw Diverged($"training diverged at step {step} (epoch {epoch + 1}): loss_D = {losses.LossD}, loss_G = {losses.LossG}.");
-
-                interval.Add(losses);
-                imagesPerSecond = (step - startStep) * (double)options.BatchSize / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                progress?.Report(new TrainingProgress(step, totalSteps, epoch + 1, options.Epochs, imagesPerSecond, losses.LossD, losses.LossG, losses.DReal, losses.DFakeBeforeUpdate));
-
-                if (step % options.MetricsEvery == 0 || step == totalSteps)
-                {
-                    double rate = interval.Steps * (double)options.BatchSize / Math.Max(intervalClock.Elapsed.TotalSeconds, 1e-9);
-                    var row = interval.TakeRow(step, epoch + 1, rate);
-                    metrics.Append(row);
-                    tensorBoard.Append(row);
-                    intervalClock.Restart();
-                }
-
-                bool epochEnd = step % stepsPerEpoch == 0;
-                if (epochEnd && trainingStep.TrainsGenerator)
-                {
-                    var samples = run.SamplePath((int)(step / stepsPerEpoch));
-                    WriteSamples(generator, fixedNoise, samples, model);
-                    tensorBoard.AppendImage(samples, step);
-                }
-                if (epochEnd || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0))
-                    SaveCheckpoint();
+                if (step > lastSaved) SaveCheckpoint();
+                return Result(interrupted: true);
             }
-            return Result(interrupted: false);
+
+            int epoch = (int)(step / stepsPerEpoch);
+            long stepInEpoch = step % stepsPerEpoch;
+            if (stepInEpoch == 0 || !epochStarted)
+            {
+                using var shuffle = new torch.Generator(SeedMixer.Mix(options.Seed, (long)RandomStream.Shuffle, epoch), CPU);
+                using var permutation = randperm(dataset.Count, generator: shuffle);
+                realBatches.StartEpoch(permutation.data<long>().ToArray());
+                epochStarted = true;
+            }
+
+            double learningRate = options.LearningRateAt(step, stepsPerEpoch);
+            SetLearningRate(optimizerG, learningRate);
+            SetLearningRate(optimizerD, learningRate);
+            if (discriminator.Regularization.IsActive) discriminator.SeedRegularization(SeedMixer.Mix(options.Seed, (long)RandomStream.Regularization, step));
+            StepLosses losses;
+            using (var scope = NewDisposeScope())
+            {
+                var batches = new StepBatches(
+                    real: () => TensorImages.ToModelRange(realBatches.Take(stepInEpoch, device)),
+                    noise: () => Noise(options.Seed, RandomStream.TrainingNoise, step, options.BatchSize, model.Nz, device),
+                    labelled: labelled is null ? null : () => labelled.Batch(options.Seed, step, options.BatchSize));
+                losses = trainingStep.Run(batches);
+            }
+            step++;
+
+            if (!double.IsFinite(losses.LossD) || !double.IsFinite(losses.LossG))
+                throw Diverged($"training diverged at step {step} (epoch {epoch + 1}): loss_D = {losses.LossD}, loss_G = {losses.LossG}.");
+
+            interval.Add(losses);
+            imagesPerSecond = (step - startStep) * (double)options.BatchSize / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+            progress?.Report(new TrainingProgress(step, totalSteps, epoch + 1, options.Epochs, imagesPerSecond, losses.LossD, losses.LossG, losses.DReal, losses.DFakeBeforeUpdate));
+
+            if (step % options.MetricsEvery == 0 || step == totalSteps)
+            {
+                double rate = interval.Steps * (double)options.BatchSize / Math.Max(intervalClock.Elapsed.TotalSeconds, 1e-9);
+                var row = interval.TakeRow(step, epoch + 1, rate);
+                metrics.Append(row);
+                tensorBoard.Append(row);
+                intervalClock.Restart();
+            }
+
+            bool epochEnd = step % stepsPerEpoch == 0;
+            if (epochEnd && trainingStep.TrainsGenerator)
+            {
+                var samples = run.SamplePath((int)(step / stepsPerEpoch));
+                WriteSamples(generator, fixedNoise, samples, model);
+                tensorBoard.AppendImage(samples, step);
+            }
+            if (epochEnd || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0))
+                SaveCheckpoint();
         }
-        finally
-        {
-            permutation?.Dispose();
-        }
+        return Result(interrupted: false);
 
         // Only a checkpoint whose weights are finite becomes the latest (the last good one); non-finite weights end the run.
         void SaveCheckpoint()

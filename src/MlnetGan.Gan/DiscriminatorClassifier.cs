@@ -15,12 +15,11 @@ public static class DiscriminatorClassifier
         discriminator.eval();
         var predictions = new int[images.Count];
         using var noGrad = no_grad();
-        using var all = TensorImages.DatasetTensor(images, device);
         for (int start = 0; start < images.Count; start += batchSize)
         {
             using var scope = NewDisposeScope();
             int count = Math.Min(batchSize, images.Count - start);
-            var logits = discriminator.forward(TensorImages.ToModelRange(all.narrow(0, start, count)));
+            var logits = discriminator.forward(TensorImages.ToModelRange(TensorImages.Batch(images, start, count, device)));
             var classes = logits.argmax(1).to(CPU).data<long>().ToArray();
             for (int i = 0; i < count; i++) predictions[start + i] = (int)classes[i];
         }

@@ -31,7 +31,18 @@ public static class TensorImages
         return moved;
     }
 
-    /// <summary>The whole dataset's pixels as a uint8 tensor [N, C, H, W] on <paramref name="device"/>.</summary>
-    public static Tensor DatasetTensor(ImageDataset dataset, Device device) =>
-        MoveTo(tensor(dataset.Pixels, [dataset.Count, dataset.Channels, dataset.Height, dataset.Width], ScalarType.Byte), device);
+    /// <summary>The pixels of an in-memory dataset (or a small packed one) as a uint8 tensor [N, C, H, W] on <paramref name="device"/>.</summary>
+    public static Tensor DatasetTensor(ImageDataset dataset, Device device) => Batch(dataset, 0, dataset.Count, device);
+
+    /// <summary>Images <paramref name="start"/> .. <paramref name="start"/> + <paramref name="count"/> - 1 as a uint8 tensor [count, C, H, W] on <paramref name="device"/>.</summary>
+    public static Tensor Batch(ImageDataset dataset, int start, int count, Device device) =>
+        MoveTo(tensor(dataset.CopyPixels(start, count), [count, dataset.Channels, dataset.Height, dataset.Width], ScalarType.Byte), device);
+
+    /// <summary>The images at <paramref name="indices"/>, in that order, as a uint8 tensor [n, C, H, W] on <paramref name="device"/>.</summary>
+    public static Tensor Gather(ImageDataset dataset, ReadOnlySpan<long> indices, Device device)
+    {
+        var bytes = new byte[indices.Length * dataset.ImageLength];
+        dataset.CopyImages(indices, bytes);
+        return MoveTo(tensor(bytes, [indices.Length, dataset.Channels, dataset.Height, dataset.Width], ScalarType.Byte), device);
+    }
 }

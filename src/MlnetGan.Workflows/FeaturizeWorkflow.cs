@@ -307,7 +307,9 @@ public static class FeaturizeWorkflow
             Number(images.ClassNames.Count);
             foreach (var className in images.ClassNames) Text(className);
             hash.AppendData(MemoryMarshal.AsBytes(images.Labels.AsSpan()));
-            hash.AppendData(images.Pixels);
+            const int chunk = 4096; // images hashed at a time, so a packed dataset is never read whole into memory
+            for (int start = 0; start < images.Count; start += chunk)
+                hash.AppendData(images.CopyPixels(start, Math.Min(chunk, images.Count - start)));
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }

@@ -60,7 +60,7 @@ internal static class RunReport
         if (samples.Count > 0)
         {
             int count = Math.Min(GridImages, realImages.Count);
-            var real = ImageGrid.EncodePng(realImages.Pixels.AsSpan(0, count * realImages.ImageLength).ToArray(), count, realImages.Channels, realImages.Height,
+            var real = ImageGrid.EncodePng(realImages.CopyPixels(0, count), count, realImages.Channels, realImages.Height,
                 (int)Math.Ceiling(Math.Sqrt(count)));
             html.Append("<h2>Real and generated images</h2><div class=\"pair\">")
                 .Append(Figure(real, $"Real: the first {count} training images"))

@@ -30,7 +30,7 @@ public partial class HelpConsistencyTests
     }
 
     [Theory]
-    [InlineData("train", "--format <auto|builtin|cifar-binary|idx|image-folder>")]
+    [InlineData("train", "--format <auto|builtin|cifar-binary|idx|image-folder|packed>")]
     [InlineData("train", "--bn-stats <recompute|running>")]
     [InlineData("export", "[default: running]")]
     [InlineData("evaluate", "linear-svm (multiclass SVM, hinge loss")]

@@ -4,7 +4,7 @@ namespace MlnetGan.Cli.Tests;
 
 public class TrainCommandTests
 {
-    private static readonly string[] Tiny = ["--ngf", "8", "--ndf", "8", "--nz", "16", "--batch-size", "8", "--device", "cpu"];
+    internal static readonly string[] Tiny = ["--ngf", "8", "--ndf", "8", "--nz", "16", "--batch-size", "8", "--device", "cpu"];
 
     private static string WriteTinyCifar(TempDirectory dir)
     {

@@ -9,8 +9,8 @@ public class BuiltinShapesTests
         var b = BuiltinShapes.GenerateSplit(7, 0, 50, 32, 3);
         var c = BuiltinShapes.GenerateSplit(8, 0, 50, 32, 3);
 
-        Assert.Equal(a.Pixels, b.Pixels);
-        Assert.NotEqual(a.Pixels, c.Pixels);
+        Assert.Equal(a.CopyPixels(), b.CopyPixels());
+        Assert.NotEqual(a.CopyPixels(), c.CopyPixels());
     }
 
     [Fact]

@@ -23,9 +23,9 @@ public class CifarBinaryReaderTests
         var splits = CifarBinaryReader.ReadDirectory(dir.Path);
 
         Assert.Equal(35, splits.Train.Count);
-        Assert.Equal(train.SelectMany(t => t.Pixels), splits.Train.Pixels);
+        Assert.Equal(train.SelectMany(t => t.CopyPixels()), splits.Train.CopyPixels());
         Assert.Equal(train.SelectMany(t => t.Labels), splits.Train.Labels);
-        Assert.Equal(test.Pixels, splits.Test!.Pixels);
+        Assert.Equal(test.CopyPixels(), splits.Test!.CopyPixels());
         Assert.Equal(test.Labels, splits.Test.Labels);
         Assert.Equal("airplane", splits.Train.ClassNames[0]);
         Assert.Equal((3, 32, 32), (splits.Train.Channels, splits.Train.Height, splits.Train.Width));

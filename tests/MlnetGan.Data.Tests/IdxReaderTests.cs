@@ -19,9 +19,9 @@ public class IdxReaderTests
         Assert.Equal(DatasetFormat.Idx, DatasetLoader.Detect(dir.Path));
         var splits = IdxReader.ReadDirectory(dir.Path);
 
-        Assert.Equal(train.Pixels, splits.Train.Pixels);
+        Assert.Equal(train.CopyPixels(), splits.Train.CopyPixels());
         Assert.Equal(train.Labels, splits.Train.Labels);
-        Assert.Equal(test.Pixels, splits.Test!.Pixels);
+        Assert.Equal(test.CopyPixels(), splits.Test!.CopyPixels());
         Assert.Equal((1, 28, 28), (splits.Train.Channels, splits.Train.Height, splits.Train.Width));
     }
 

@@ -23,7 +23,7 @@ public class FeaturizerTests
         var rows = ml.Data.CreateEnumerable<FeatureRow>(output, reuseRowObject: false).ToList();
 
         using var session = new InferenceSession(model);
-        var pixels = Images.Pixels.Select(b => b / 127.5f - 1f).ToArray();
+        var pixels = Images.CopyPixels().Select(b => b / 127.5f - 1f).ToArray();
         using var result = session.Run([NamedOnnxValue.CreateFromTensor("image", new DenseTensor<float>(pixels, [Images.Count, 3, 32, 32]))], ["features"]);
         var expected = result[0].AsTensor<float>().ToArray();
         Assert.Equal(Images.Count, rows.Count);

@@ -63,8 +63,9 @@ public class FeaturizeWorkflowTests
         Assert.Equal(fingerprint, FeaturizeWorkflow.Fingerprint([("train", b)]));
         Assert.NotEqual(fingerprint, FeaturizeWorkflow.Fingerprint([("test", b)]));
         Assert.NotEqual(fingerprint, FeaturizeWorkflow.Fingerprint([("train", b.Subset([.. Enumerable.Range(0, 11)]))]));
-        b.Pixels[5]++;
-        Assert.NotEqual(fingerprint, FeaturizeWorkflow.Fingerprint([("train", b)]));
+        var changed = b.CopyPixels();
+        changed[5]++;
+        Assert.NotEqual(fingerprint, FeaturizeWorkflow.Fingerprint([("train", new ImageDataset(changed, b.Labels, b.Channels, b.Height, b.Width, b.ClassNames, b.Source))]));
     }
 
     [Fact]

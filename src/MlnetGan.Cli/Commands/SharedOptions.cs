@@ -8,7 +8,7 @@ namespace MlnetGan.Cli.Commands;
 /// <summary>Options that several commands share, built fresh for each command.</summary>
 internal static class SharedOptions
 {
-    public static Option<string> Data(string description = "Dataset: 'builtin' (no download), a CIFAR-10 binary folder, an image folder (root/<class>/*.png|jpg) or an MNIST IDX folder.") =>
+    public static Option<string> Data(string description = "Dataset: 'builtin' (no download), a CIFAR-10 binary folder, an image folder (root/<class>/*.png|jpg), an MNIST IDX folder, or a packed folder ('mlnetgan pack'; read batch by batch, for datasets larger than memory).") =>
         new("--data") { Description = description, DefaultValueFactory = _ => BuiltinShapes.Name };
 
     public static Option<DatasetFormat> Format() =>
