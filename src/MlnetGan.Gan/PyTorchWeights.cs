@@ -90,13 +90,18 @@ public static class PyTorchWeights
         try
         {
             using var stream = File.OpenRead(path);
+            Span<byte> signature = stackalloc byte[4];
+            if (stream.ReadAtLeast(signature, 4, throwOnEndOfStream: false) < 4 || !signature.SequenceEqual("PK\u0003\u0004"u8))
+                throw new RunException(path, "is not a PyTorch state dict: it is not the zip archive torch.save writes (PyTorch 1.6 and later; "
+                    + "a file of an older PyTorch, or saved with _use_new_zipfile_serialization=False, must be saved again)");
+            stream.Position = 0;
             table = PyTorchUnpickler.UnpickleStateDict(stream, leaveOpen: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RunException(path, $"cannot be read ({e.Message})", e);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not (OutOfMemoryException or RunException))
         {
             // PyBridge and its pickle reader report a foreign, legacy or damaged file with whatever exception they meet.
             throw new RunException(path, $"is not a PyTorch state dict as torch.save(net.state_dict(), path) writes it (PyTorch 1.6 or later): {e.Message}", e);
@@ -131,8 +136,8 @@ public static class PyTorchWeights
     public static DcganConfig InferConfig(PyTorchStateDict generator, PyTorchStateDict discriminator, PyTorchModelSettings? given = null)
     {
         given ??= new PyTorchModelSettings();
-        var dLayers = ConvolutionWeights(discriminator, "discriminator");
         var gLayers = ConvolutionWeights(generator, "generator");
+        var dLayers = ConvolutionWeights(discriminator, "discriminator");
         int? dSize = ImageSizeOf(dLayers.Count - 1);
         int? gSize = ImageSizeOf(gLayers.Count - 1);
         if (given.ImageSize is null)
@@ -161,7 +166,7 @@ public static class PyTorchWeights
         }
         catch (ArgumentException e)
         {
-            throw new RunException(generator.Path, $"and {discriminator.Path} make no model MlnetGan can build: {e.Message}", e);
+            throw new RunException(generator.Path, $"together with {discriminator.Path} gives no model MlnetGan can build: {e.Message}", e);
         }
     }
 
@@ -222,6 +227,10 @@ public static class PyTorchWeights
             .ToList();
         if (!stateDict.Tensors.TryGetValue("main.0.weight", out var first) || first.dim() != 4)
             throw new RunException(stateDict.Path, $"is not a DCGAN {role} as pytorch/examples' dcgan/main.py saves it: it has no 4-dimensional main.0.weight (its tensors: {Names(stateDict.Tensors.Keys)})");
+        // main.py's generator follows its first layer with a BatchNorm (main.1), its discriminator with a LeakyReLU.
+        bool generatorLayout = stateDict.Tensors.ContainsKey("main.1.running_mean");
+        if (generatorLayout != (role == "generator"))
+            throw new RunException(stateDict.Path, $"is not a DCGAN {role} as main.py saves it: its first layer is followed by {(generatorLayout ? "a BatchNorm (main.1), as in the generator" : "no BatchNorm, as in the discriminator")}; are the files swapped?");
         return layers;
     }
 
