@@ -88,6 +88,18 @@ public sealed class CheckpointStore(RunFolder run)
         }
     }
 
+    /// <summary>
+    /// The checkpoint an export reads: <paramref name="checkpoint"/>, or the run's latest when null. A checkpoint whose
+    /// manifest names another run than <paramref name="config"/>'s is refused (an export describes it with this run's config).
+    /// </summary>
+    public string ForExport(string? checkpoint, RunConfig config)
+    {
+        checkpoint ??= LatestPathOrNull() ?? throw new RunException(run.CheckpointsPath, "holds no checkpoint to export");
+        if (ReadManifest(checkpoint)?.RunId is { } checkpointRun && config.RunId is { } runId && checkpointRun != runId)
+            throw new RunException(checkpoint, name => $"belongs to another run (run id {checkpointRun}), not to {run.Root} (run id {runId}); export it with {name(RunFolder.SettingName)} set to its own run folder");
+        return checkpoint;
+    }
+
     /// <summary>True when the run holds at least one checkpoint folder (whatever <c>latest.json</c> says).</summary>
     public bool HasCheckpoints => Directory.Exists(run.CheckpointsPath) && Directory.EnumerateDirectories(run.CheckpointsPath, "step-*").Any();
 

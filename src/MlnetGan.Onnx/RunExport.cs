@@ -38,10 +38,8 @@ public static class RunExport
     {
         options ??= new RunExportOptions();
         var config = run.ReadConfig();
-        var checkpoint = options.Checkpoint ?? new CheckpointStore(run).LatestPathOrNull() ?? throw new RunException(run.CheckpointsPath, "holds no checkpoint to export");
         // The metadata's provenance comes from the run's config, so the checkpoint must be the run's own.
-        if (CheckpointStore.ReadManifest(checkpoint)?.RunId is { } checkpointRun && config.RunId is { } runId && checkpointRun != runId)
-            throw new RunException(checkpoint, name => $"belongs to another run (run id {checkpointRun}), not to {run.Root} (run id {runId}); export it with {name(RunFolder.SettingName)} set to its own run folder");
+        var checkpoint = new CheckpointStore(run).ForExport(options.Checkpoint, config);
         var recipe = options.BatchNormStatistics == BatchNormSource.Recompute
             ? BatchNormRecipe.Recompute(options.BatchNormBatches, config.Training.BatchSize)
             : BatchNormRecipe.Running;
