@@ -25,6 +25,7 @@ public static class DatasetPacker
         CancellationToken cancellation = default, int chunkImages = DefaultChunkImages)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkImages, 1);
+        chunkImages = Math.Min(chunkImages, Array.MaxLength / (options.Channels * options.ImageSize * options.ImageSize));
         var format = options.Format == DatasetFormat.Auto ? DatasetLoader.Detect(source) : options.Format;
         if (format == DatasetFormat.Packed) throw new DatasetException(source, "is already a packed dataset");
         switch (format)

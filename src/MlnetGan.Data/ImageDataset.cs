@@ -118,6 +118,19 @@ public sealed class ImageDataset
     /// <summary>All pixels as a new array (only for datasets under 2 GiB; read a large one in batches with <see cref="CopyImages(int, int, Span{byte})"/>).</summary>
     public byte[] CopyPixels() => CopyPixels(0, Count);
 
+    /// <summary>
+    /// Images <paramref name="start"/> .. <paramref name="start"/> + <paramref name="count"/> - 1 as a dataset: for a packed
+    /// dataset a view that reads from the same file (nothing is copied), for an in-memory one a copy.
+    /// </summary>
+    public ImageDataset Slice(int start, int count)
+    {
+        if (start < 0 || count < 0 || start > Count - count) throw new ArgumentOutOfRangeException(nameof(count), $"images {start}..{start + count - 1} are outside the {Count} images");
+        var labels = Labels.AsSpan(start, count).ToArray();
+        return packed is null
+            ? new ImageDataset(CopyPixels(start, count), labels, Channels, Height, Width, ClassNames, Source)
+            : new ImageDataset(packed.Slice((long)start * ImageLength, (long)count * ImageLength), labels, Channels, Height, Width, ClassNames, Source);
+    }
+
     /// <summary>A new in-memory dataset holding copies of the images at <paramref name="indices"/>, in that order.</summary>
     public ImageDataset Subset(IReadOnlyList<int> indices)
     {
@@ -125,7 +138,7 @@ public sealed class ImageDataset
         var labels = new int[indices.Count];
         for (int i = 0; i < indices.Count; i++)
         {
-            GetImage(indices[i]).CopyTo(subset.AsSpan(i * ImageLength, ImageLength));
+            GetImage(indices[i]).CopyTo(subset.AsSpan(checked(i * ImageLength), ImageLength));
             labels[i] = Labels[indices[i]];
         }
         return new ImageDataset(subset, labels, Channels, Height, Width, ClassNames, Source);

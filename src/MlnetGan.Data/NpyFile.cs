@@ -26,7 +26,7 @@ public static partial class NpyFile
     /// <summary>Writes a <see cref="WrittenHeaderLength"/>-byte header for a C-order array of <paramref name="type"/> and <paramref name="shape"/>.</summary>
     public static void WriteHeader(Stream stream, string type, IReadOnlyList<long> shape)
     {
-        var dims = shape.Count == 1 ? $"{shape[0]}," : string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture)));
+        var dims = shape.Count == 1 ? shape[0].ToString(CultureInfo.InvariantCulture) + "," : string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture)));
         var dict = $"{{'descr': '{type}', 'fortran_order': False, 'shape': ({dims}), }}";
         int prefix = Magic.Length + 4;
         if (prefix + dict.Length + 1 > WrittenHeaderLength) throw new ArgumentException("the shape is too long for the header", nameof(shape));

@@ -93,13 +93,13 @@ public static class PackedDataset
         var (labelShape, labelOffset) = NpyFile.ReadHeader(labelsPath, NpyFile.Int32, sizeof(int));
         if (labelShape.Length != 1 || labelShape[0] != count)
             throw new DatasetException(labelsPath, $"has shape ({string.Join(", ", labelShape)}); {MetadataFile} says ({count},)");
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("packed datasets are little-endian");
         var labels = new int[count];
         using (var stream = File.OpenRead(labelsPath))
         {
             stream.Position = labelOffset;
             stream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(labels.AsSpan()));
         }
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("packed datasets are little-endian");
         int bad = Array.FindIndex(labels, l => l != ImageDataset.Unlabeled && (l < 0 || l >= metadata.ClassNames.Count));
         if (bad >= 0) throw new DatasetException(labelsPath, $"gives image {bad} the label {labels[bad]}, outside the {metadata.ClassNames.Count} classes (and not -1, no label)");
         var images = new PackedImages(imagesPath, dataOffset, (long)count * metadata.Channels * metadata.Height * metadata.Width);
@@ -119,12 +119,20 @@ internal sealed class PackedImages
     private readonly string path;
 
     public PackedImages(string path, long dataOffset, long length)
+        : this(path, File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess), dataOffset, length)
+    {
+    }
+
+    private PackedImages(string path, SafeFileHandle handle, long dataOffset, long length)
     {
         this.path = path;
+        this.handle = handle;
         this.dataOffset = dataOffset;
         Length = length;
-        handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
     }
+
+    /// <summary>The <paramref name="length"/> bytes from <paramref name="offset"/>, read through the same handle.</summary>
+    public PackedImages Slice(long offset, long length) => new(path, handle, dataOffset + offset, length);
 
     /// <summary>Bytes of pixel data.</summary>
     public long Length { get; }

@@ -72,7 +72,11 @@ public sealed class PackedDatasetWriter : IDisposable
         EndSplit();
         if (!splits.ContainsKey(PackedDataset.TrainSplit)) throw new InvalidOperationException("a packed dataset needs a train split");
         var metadata = new PackedDatasetMetadata(PackedDataset.FormatName, PackedDataset.LayoutVersion, channels, height, width, classNames, source, splits);
-        File.WriteAllText(Path.Combine(temp, PackedDataset.MetadataFile), JsonSerializer.Serialize(metadata, PackedDataset.Json));
+        using (var json = new FileStream(Path.Combine(temp, PackedDataset.MetadataFile), FileMode.CreateNew, FileAccess.Write))
+        {
+            JsonSerializer.Serialize(json, metadata, PackedDataset.Json);
+            json.Flush(flushToDisk: true);
+        }
         if (Directory.Exists(folder)) Directory.Delete(folder); // empty (checked at the start)
         Directory.Move(temp, folder);
         committed = true;
@@ -96,15 +100,31 @@ public sealed class PackedDatasetWriter : IDisposable
         split = null;
     }
 
-    /// <summary>Closes the files; without <see cref="Commit"/>, deletes everything written.</summary>
+    /// <summary>
+    /// Closes the files; without <see cref="Commit"/>, deletes everything written. A failure to close (a full disk while the
+    /// last buffer is flushed) does not stop the deletion or replace the error that ended the pack.
+    /// </summary>
     public void Dispose()
     {
-        images?.Dispose();
-        labels?.Dispose();
-        if (!committed && Directory.Exists(temp))
+        try
         {
-            try { Directory.Delete(temp, recursive: true); }
-            catch (IOException) { }
+            CloseQuietly(images);
+            CloseQuietly(labels);
+            images = labels = null;
         }
+        finally
+        {
+            if (!committed && Directory.Exists(temp))
+            {
+                try { Directory.Delete(temp, recursive: true); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
+        }
+    }
+
+    private static void CloseQuietly(FileStream? stream)
+    {
+        try { stream?.Dispose(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 }

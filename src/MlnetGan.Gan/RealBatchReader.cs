@@ -37,7 +37,13 @@ internal sealed class RealBatchReader(ImageDataset dataset, int batchSize) : IDi
     public Tensor Take(long stepInEpoch, Device device)
     {
         var permutation = order ?? throw new InvalidOperationException("call StartEpoch first");
-        var bytes = pending is not null && pendingStep == stepInEpoch ? pending.GetAwaiter().GetResult() : Read(permutation, stepInEpoch);
+        byte[] bytes;
+        if (pending is not null && pendingStep == stepInEpoch) bytes = pending.GetAwaiter().GetResult();
+        else
+        {
+            Dispose(); // a read of another step is no longer wanted
+            bytes = Read(permutation, stepInEpoch);
+        }
         long next = stepInEpoch + 1;
         if ((next + 1) * batchSize <= permutation.Length)
         {
@@ -54,7 +60,7 @@ internal sealed class RealBatchReader(ImageDataset dataset, int batchSize) : IDi
 
     private byte[] Read(long[] permutation, long stepInEpoch)
     {
-        var bytes = new byte[batchSize * dataset.ImageLength];
+        var bytes = new byte[checked(batchSize * dataset.ImageLength)];
         dataset.CopyImages(permutation.AsSpan(checked((int)(stepInEpoch * batchSize)), batchSize), bytes);
         return bytes;
     }

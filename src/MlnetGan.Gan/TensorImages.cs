@@ -41,7 +41,7 @@ public static class TensorImages
     /// <summary>The images at <paramref name="indices"/>, in that order, as a uint8 tensor [n, C, H, W] on <paramref name="device"/>.</summary>
     public static Tensor Gather(ImageDataset dataset, ReadOnlySpan<long> indices, Device device)
     {
-        var bytes = new byte[indices.Length * dataset.ImageLength];
+        var bytes = new byte[checked(indices.Length * dataset.ImageLength)];
         dataset.CopyImages(indices, bytes);
         return MoveTo(tensor(bytes, [indices.Length, dataset.Channels, dataset.Height, dataset.Width], ScalarType.Byte), device);
     }

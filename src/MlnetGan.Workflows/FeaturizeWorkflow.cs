@@ -335,7 +335,7 @@ public static class FeaturizeWorkflow
             long from = Math.Max(first, start) - start, to = Math.Min(end, start + images.Count) - start;
             start += images.Count;
             if (from >= to) continue;
-            var selected = from == 0 && to == images.Count ? images : images.Subset([.. Enumerable.Range((int)from, (int)(to - from))]);
+            var selected = from == 0 && to == images.Count ? images : images.Slice((int)from, (int)(to - from));
             int i = (int)from;
             foreach (var features in FeatureMatrix.Stream(ml, request.Model, selected, request.BatchSize, request.Device))
             {

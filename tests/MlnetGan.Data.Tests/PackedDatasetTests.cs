@@ -57,6 +57,27 @@ public class PackedDatasetTests
     }
 
     [Fact]
+    public void ArraysThatNumPyItselfSavedAreReadAsAPackedDataset()
+    {
+        // Fixtures/numpy-packed/make_fixture.py: image i, channel c, row y, column x holds (7 i + 5 c + 3 y + x) mod 256.
+        var folder = Path.Combine(AppContext.BaseDirectory, "Fixtures", "numpy-packed");
+
+        var train = DatasetLoader.Load(folder, new DatasetLoadOptions { ImageSize = 4 }).Train;
+
+        Assert.True(train.IsPacked);
+        Assert.Equal((5, 3, 4, 4), (train.Count, train.Channels, train.Height, train.Width));
+        Assert.Equal([0, 1, ImageDataset.Unlabeled, 1, 0], train.Labels);
+        Assert.Equal(["zero", "one"], train.ClassNames);
+        var expected = new byte[5 * 3 * 4 * 4];
+        for (int i = 0, k = 0; i < 5; i++)
+            for (int c = 0; c < 3; c++)
+                for (int y = 0; y < 4; y++)
+                    for (int x = 0; x < 4; x++)
+                        expected[k++] = (byte)((7 * i + 5 * c + 3 * y + x) % 256);
+        Assert.Equal(expected, train.CopyPixels());
+    }
+
+    [Fact]
     public void AnImageFolderPackedInChunksEqualsTheFolderReadInMemoryWithTheSameFilesSkipped()
     {
         using var dir = new TempDirectory();

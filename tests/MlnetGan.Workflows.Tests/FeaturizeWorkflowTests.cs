@@ -87,6 +87,24 @@ public class FeaturizeWorkflowTests
         Assert.StartsWith("split,index,label,class,f0,", File.ReadAllText(dir.Combine("shards", "f1.csv")));
     }
 
+    /// <summary>Issue 18: shards of a packed dataset read their block from the file and give the rows the image folder gives.</summary>
+    [Fact]
+    public void ShardsOfAPackedDatasetGatherToTheRowsOfTheImageFolderItWasPackedFrom()
+    {
+        using var dir = new TempDirectory();
+        var model = WorkflowTests.ExportModel(dir);
+        ImageFolderReader.WriteClassFolders(BuiltinShapes.GenerateSplit(4, 0, 9, 32, 3), dir.Combine("images"));
+        var packed = DatasetPacker.Pack(dir.Combine("images"), dir.Combine("packed"), new DatasetLoadOptions()).Folder;
+        var request = new FeaturizeRequest { Model = model, Data = dir.Combine("images"), Output = dir.Combine("folder.csv"), BatchSize = 2 };
+        FeaturizeWorkflow.Run(WorkflowProgress.Silent, request);
+
+        for (int k = 0; k < 3; k++)
+            FeaturizeWorkflow.Run(WorkflowProgress.Silent, request with { Data = packed, Shard = new FeatureShard(k, 3), Output = dir.Combine("shards", $"f{k}.csv") });
+        FeaturizeWorkflow.Gather(WorkflowProgress.Silent, new GatherRequest { Input = dir.Combine("shards"), Output = dir.Combine("gathered.csv") });
+
+        Assert.Equal(File.ReadAllText(dir.Combine("folder.csv")), File.ReadAllText(dir.Combine("gathered.csv")));
+    }
+
     [Fact]
     public void GatherChecksEveryRowEvenWhenTheManifestsAgree()
     {
