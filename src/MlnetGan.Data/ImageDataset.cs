@@ -36,15 +36,22 @@ public sealed class ImageDataset
     {
         if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), channels, "channels must be 1 or 3");
         if (height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(height), "image size must be positive");
-        foreach (var label in labels)
-            if (label != Unlabeled && (label < 0 || label >= classNames.Count))
-                throw new ArgumentException($"label {label} is outside the {classNames.Count} classes", nameof(labels));
+        int bad = FindInvalidLabel(labels, classNames.Count);
+        if (bad >= 0) throw new ArgumentException($"label {labels[bad]} is outside the {classNames.Count} classes", nameof(labels));
         Labels = labels;
         Channels = channels;
         Height = height;
         Width = width;
         ClassNames = classNames;
         Source = source;
+    }
+
+    /// <summary>The index of the first label that is neither a class index below <paramref name="classCount"/> nor <see cref="Unlabeled"/>; -1 when all are valid.</summary>
+    public static int FindInvalidLabel(ReadOnlySpan<int> labels, int classCount)
+    {
+        for (int i = 0; i < labels.Length; i++)
+            if (labels[i] != Unlabeled && (labels[i] < 0 || labels[i] >= classCount)) return i;
+        return -1;
     }
 
     /// <summary>One label per image, an index into <see cref="ClassNames"/> or <see cref="Unlabeled"/>.</summary>

@@ -100,7 +100,7 @@ public static class PackedDataset
             stream.Position = labelOffset;
             stream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(labels.AsSpan()));
         }
-        int bad = Array.FindIndex(labels, l => l != ImageDataset.Unlabeled && (l < 0 || l >= metadata.ClassNames.Count));
+        int bad = ImageDataset.FindInvalidLabel(labels, metadata.ClassNames.Count);
         if (bad >= 0) throw new DatasetException(labelsPath, $"gives image {bad} the label {labels[bad]}, outside the {metadata.ClassNames.Count} classes (and not -1, no label)");
         var images = new PackedImages(imagesPath, dataOffset, (long)count * metadata.Channels * metadata.Height * metadata.Width);
         return new ImageDataset(images, labels, metadata.Channels, metadata.Height, metadata.Width, metadata.ClassNames, metadata.Source);

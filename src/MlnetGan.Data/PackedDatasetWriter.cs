@@ -58,9 +58,8 @@ public sealed class PackedDatasetWriter : IDisposable
         if (images is null || labels is null) throw new InvalidOperationException("call BeginSplit first");
         if (pixels.Length != (long)imageLabels.Length * ImageLength)
             throw new ArgumentException($"{pixels.Length} bytes are not {imageLabels.Length} images of {channels}x{height}x{width}", nameof(pixels));
-        foreach (var label in imageLabels)
-            if (label != ImageDataset.Unlabeled && (label < 0 || label >= classNames.Count))
-                throw new ArgumentException($"label {label} is outside the {classNames.Count} classes", nameof(imageLabels));
+        int bad = ImageDataset.FindInvalidLabel(imageLabels, classNames.Count);
+        if (bad >= 0) throw new ArgumentException($"label {imageLabels[bad]} is outside the {classNames.Count} classes", nameof(imageLabels));
         images.Write(pixels);
         labels.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(imageLabels));
         count += imageLabels.Length;

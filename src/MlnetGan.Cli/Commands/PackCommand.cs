@@ -27,14 +27,8 @@ internal static class PackCommand
         {
             var source = parse.GetRequiredValue(data);
             var target = parse.GetRequiredValue(output);
-            var options = new DatasetLoadOptions
+            var options = SharedOptions.LoadOptions(parse.GetValue(format), parse.GetValue(skipCorrupt), parse.GetValue(imageSize), parse.GetValue(channels), parse.GetValue(seed)) with
             {
-                Format = parse.GetValue(format),
-                ImageSize = parse.GetValue(imageSize),
-                Channels = parse.GetValue(channels),
-                OnCorruptImage = parse.GetValue(skipCorrupt) ? CorruptImagePolicy.SkipWithWarning : CorruptImagePolicy.Fail,
-                Warn = SharedOptions.Warn,
-                BuiltinSeed = (int)(parse.GetValue(seed) & 0x7FFFFFFF),
                 BuiltinTrainCount = parse.GetValue(trainImages),
                 BuiltinTestCount = parse.GetValue(testImages),
             };

@@ -63,15 +63,18 @@ internal static class SharedOptions
 
     /// <summary>Loads the dataset the options name, warnings to the console.</summary>
     public static DatasetSplits LoadData(string data, DatasetFormat format, bool skipCorrupt, int imageSize, int channels, long seed) =>
-        DatasetLoader.Load(data, new DatasetLoadOptions
-        {
-            Format = format,
-            ImageSize = imageSize,
-            Channels = channels,
-            OnCorruptImage = skipCorrupt ? CorruptImagePolicy.SkipWithWarning : CorruptImagePolicy.Fail,
-            Warn = Warn,
-            BuiltinSeed = (int)(seed & 0x7FFFFFFF),
-        });
+        DatasetLoader.Load(data, LoadOptions(format, skipCorrupt, imageSize, channels, seed));
+
+    /// <summary>How the dataset options read a dataset, warnings to the console.</summary>
+    public static DatasetLoadOptions LoadOptions(DatasetFormat format, bool skipCorrupt, int imageSize, int channels, long seed) => new()
+    {
+        Format = format,
+        ImageSize = imageSize,
+        Channels = channels,
+        OnCorruptImage = skipCorrupt ? CorruptImagePolicy.SkipWithWarning : CorruptImagePolicy.Fail,
+        Warn = Warn,
+        BuiltinSeed = (int)(seed & 0x7FFFFFFF),
+    };
 
     /// <summary>Writes a one-line warning to standard error.</summary>
     public static void Warn(string message) => Console.Error.WriteLine($"warning: {message}");
