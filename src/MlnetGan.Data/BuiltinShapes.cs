@@ -2,6 +2,16 @@ using SkiaSharp;
 
 namespace MlnetGan.Data;
 
+/// <summary>How the built-in shapes are drawn.</summary>
+public enum BuiltinStyle
+{
+    /// <summary>Over two-colour gradients with translucent stripes and blobs, plus pixel noise (the built-in dataset).</summary>
+    Textured,
+
+    /// <summary>A light shape over a dark plain background, without texture or noise: the same classes, easier for a small, short-trained GAN to draw.</summary>
+    Plain,
+}
+
 /// <summary>
 /// The embedded default dataset: ten classes of shapes in random colours, sizes, positions and rotations over
 /// textured, noisy backgrounds, drawn procedurally with SkiaSharp. Deterministic from a seed; needs no download.
@@ -22,17 +32,19 @@ public static class BuiltinShapes
     public const int DefaultTestCount = 1000;
 
     /// <summary>Generates the train and test splits; the test images come from a separate seed stream.</summary>
-    public static DatasetSplits Generate(int seed = 0, int trainCount = DefaultTrainCount, int testCount = DefaultTestCount, int size = 32, int channels = 3) =>
-        new(GenerateSplit(seed, split: 0, trainCount, size, channels), GenerateSplit(seed, split: 1, testCount, size, channels));
+    public static DatasetSplits Generate(int seed = 0, int trainCount = DefaultTrainCount, int testCount = DefaultTestCount, int size = 32, int channels = 3,
+        BuiltinStyle style = BuiltinStyle.Textured) =>
+        new(GenerateSplit(seed, split: 0, trainCount, size, channels, style), GenerateSplit(seed, split: 1, testCount, size, channels, style));
 
     /// <summary>Generates <paramref name="count"/> images of split <paramref name="split"/>; image i has label i mod 10.</summary>
-    public static ImageDataset GenerateSplit(int seed, int split, int count, int size, int channels) => GenerateRange(seed, split, 0, count, size, channels);
+    public static ImageDataset GenerateSplit(int seed, int split, int count, int size, int channels, BuiltinStyle style = BuiltinStyle.Textured) =>
+        GenerateRange(seed, split, 0, count, size, channels, style);
 
     /// <summary>
     /// Images <paramref name="start"/> .. <paramref name="start"/> + <paramref name="count"/> - 1 of split <paramref name="split"/>,
     /// the same as those of <see cref="GenerateSplit"/> (every image has its own seed), so a large split can be made in pieces.
     /// </summary>
-    public static ImageDataset GenerateRange(int seed, int split, int start, int count, int size, int channels)
+    public static ImageDataset GenerateRange(int seed, int split, int start, int count, int size, int channels, BuiltinStyle style = BuiltinStyle.Textured)
     {
         if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "count must be positive");
         if (start < 0 || start > int.MaxValue - count) throw new ArgumentOutOfRangeException(nameof(start), start, "start must be 0 or more");
@@ -47,28 +59,37 @@ public static class BuiltinShapes
             int label = index % ClassNames.Count;
             labels[i] = label;
             var random = new Random(SeedMixer.MixToInt(seed, split, index));
-            Draw(bitmap, label, random);
+            Draw(bitmap, label, random, style);
             ImageConversion.WritePlanar(bitmap, channels, size, pixels.AsSpan((int)((long)i * length), length));
             return bitmap;
         }, bitmap => bitmap.Dispose());
         return new ImageDataset(pixels, labels, channels, size, size, ClassNames, Name);
     }
 
-    private static void Draw(SKBitmap bitmap, int label, Random random)
+    private static void Draw(SKBitmap bitmap, int label, Random random, BuiltinStyle style)
     {
         float s = bitmap.Width;
+        SKColor? shapeColor = null;
         using (var canvas = new SKCanvas(bitmap))
         {
-            DrawBackground(canvas, s, random);
+            if (style == BuiltinStyle.Plain)
+            {
+                canvas.Clear(SKColor.FromHsv(360f * random.NextSingle(), 30f + 70f * random.NextSingle(), 5f + 30f * random.NextSingle()));
+                shapeColor = SKColor.FromHsv(360f * random.NextSingle(), 20f + 80f * random.NextSingle(), 70f + 30f * random.NextSingle());
+            }
+            else
+            {
+                DrawBackground(canvas, s, random);
+            }
             float radius = s * (0.22f + 0.14f * random.NextSingle());
             float cx = radius + (s - 2 * radius) * random.NextSingle();
             float cy = radius + (s - 2 * radius) * random.NextSingle();
             canvas.Translate(cx, cy);
             canvas.RotateDegrees(-30f + 60f * random.NextSingle());
-            using var paint = new SKPaint { Color = RandomColor(random, 255), IsAntialias = true, Style = SKPaintStyle.Fill };
+            using var paint = new SKPaint { Color = shapeColor ?? RandomColor(random, 255), IsAntialias = true, Style = SKPaintStyle.Fill };
             DrawShape(canvas, label, radius, paint);
         }
-        AddNoise(bitmap, random, amplitude: 18);
+        if (style == BuiltinStyle.Textured) AddNoise(bitmap, random, amplitude: 18);
     }
 
     private static void DrawBackground(SKCanvas canvas, float s, Random random)

@@ -55,7 +55,7 @@ public static class BatchNormStatistics
                         Accumulate(ref variances[b], y.var([0L, 2, 3], unbiased: false));
                         y = bn.forward(y);
                     }
-                    x = nn.functional.leaky_relu(y, DiscriminatorBlock.LeakySlope);
+                    x = DiscriminatorBlock.Activate(y);
                 }
             }
             for (int b = 0; b < blocks.Count; b++)

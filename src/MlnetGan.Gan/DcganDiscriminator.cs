@@ -11,6 +11,10 @@ public sealed class DiscriminatorBlock : nn.Module<Tensor, Tensor>
     /// <summary>Negative slope of the block's LeakyReLU.</summary>
     public const double LeakySlope = 0.2;
 
+    // Held for the process's life: TorchSharp frees a Scalar converted from a number only when the garbage collector
+    // finalizes it, which a collection can do while the native call still reads it (NativeScalarLifetimeTests).
+    private static readonly Scalar LeakySlopeScalar = LeakySlope.ToScalar();
+
     /// <summary>The block's convolution.</summary>
     public Conv2d conv;
 
@@ -33,8 +37,11 @@ public sealed class DiscriminatorBlock : nn.Module<Tensor, Tensor>
     {
         var x = nn.functional.conv2d(input, conv.weight!.AsType(input.dtype), null, strides: [2, 2], padding: [1, 1], dilation: [1, 1], groups: 1);
         if (bn is not null) x = bn.forward(x);
-        return nn.functional.leaky_relu(x, LeakySlope);
+        return Activate(x);
     }
+
+    /// <summary>The block's LeakyReLU(<see cref="LeakySlope"/>).</summary>
+    public static Tensor Activate(Tensor x) => x.leaky_relu(LeakySlopeScalar);
 
 }
 
@@ -118,7 +125,12 @@ public sealed class DcganDiscriminator : nn.Module<Tensor, Tensor>
         if (regularize && regularizationSource is null)
             throw new InvalidOperationException("the discriminator's regularisation needs a random stream: call SeedRegularization before training");
         var activations = new List<Tensor>(blocks.Count);
-        var x = regularize && Regularization.InputNoise > 0 ? image + Random(image, normal: true).mul_(Regularization.InputNoise) : image;
+        var x = image;
+        if (regularize && Regularization.InputNoise > 0)
+        {
+            using var noiseScale = Regularization.InputNoise.ToScalar();
+            x = image + Random(image, normal: true).mul_(noiseScale);
+        }
         var parameterType = head.weight!.dtype;
         var computeType = ComputeType ?? parameterType; // state size: nc x S x S
         foreach (var block in blocks)
@@ -128,7 +140,11 @@ public sealed class DcganDiscriminator : nn.Module<Tensor, Tensor>
                 .AsType(computeType); // state size: (ndf * 2^b) x S/2^(b+1) x S/2^(b+1), down to (ndf * 2^(blocks-1)) x 4 x 4
             activations.Add(x);
             if (regularize && Regularization.Dropout > 0)
-                x = x * Random(x, normal: false).ge_(Regularization.Dropout).div_(1 - Regularization.Dropout).AsType(x.dtype);
+            {
+                using var rate = Regularization.Dropout.ToScalar();
+                using var keep = (1 - Regularization.Dropout).ToScalar();
+                x = x * Random(x, normal: false).ge_(rate).div_(keep).AsType(x.dtype);
+            }
         }
         // The head is a 4x4 valid convolution over the last 4x4 map: one output per class, i.e. a matrix product.
         // Computed as one (x [N, C*16] times weight [K, C*16]^T), because libtorch 2.10's float32 CPU kernels compute the input

@@ -58,7 +58,7 @@ public static class Sampling
         var alphas = linspace(0, 1, steps).reshape(1, steps, 1, 1, 1);
         var start = ends.narrow(0, 0, rows).unsqueeze(1);
         var end = ends.narrow(0, rows, rows).unsqueeze(1);
-        var path = (start * (1 - alphas) + end * alphas).reshape(rows * steps, generator.Config.Nz, 1, 1);
+        var path = start.lerp(end, alphas).reshape(rows * steps, generator.Config.Nz, 1, 1);
         return Grid(generator, path, columns: steps);
     }
 

@@ -18,8 +18,8 @@ public static class SemiSupervisedLoss
         var supervised = nn.functional.cross_entropy(labelledLogits, labels);
         var realScore = unlabelledLogits.logsumexp(1);
         var fakeScore = fakeLogits.logsumexp(1);
-        var unsupervisedReal = (nn.functional.softplus(realScore) - realScore).mean();
-        var unsupervisedFake = nn.functional.softplus(fakeScore).mean();
+        var unsupervisedReal = (Softplus(realScore) - realScore).mean();
+        var unsupervisedFake = Softplus(fakeScore).mean();
         return supervised + unsupervisedReal + unsupervisedFake;
     }
 
@@ -32,16 +32,21 @@ public static class SemiSupervisedLoss
     {
         static Tensor Wide(Tensor t) => t.dtype is ScalarType.BFloat16 or ScalarType.Float16 ? t.to_type(ScalarType.Float32) : t;
         var difference = Wide(realFeatures.flatten(1)).mean([0]) - Wide(fakeFeatures.flatten(1)).mean([0]);
-        return difference.pow(2).sum();
+        return difference.square().sum();
     }
 
     /// <summary>The non-saturating generator loss, mean of -log D(G(z)) = softplus(s) - s.</summary>
     public static Tensor GeneratorNonSaturating(Tensor fakeLogits)
     {
         var score = fakeLogits.logsumexp(1);
-        return (nn.functional.softplus(score) - score).mean();
+        return (Softplus(score) - score).mean();
     }
 
     /// <summary>D(x) = Z / (Z + 1) per image, computed as sigmoid(logsumexp(l)).</summary>
     public static Tensor ProbabilityReal(Tensor logits) => logits.logsumexp(1).sigmoid();
+
+    // softplus(x) = max(x, 0) + log(1 + exp(-|x|)), exact and stable, from operations without number arguments: TorchSharp's
+    // softplus turns its beta and threshold into native Scalars that a garbage collection can free during the call
+    // (NativeScalarLifetimeTests).
+    private static Tensor Softplus(Tensor x) => nn.functional.relu(x) + x.abs().neg().exp().log1p();
 }

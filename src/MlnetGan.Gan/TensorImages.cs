@@ -1,4 +1,5 @@
 using MlnetGan.Data;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MlnetGan.Gan;
@@ -8,14 +9,17 @@ public static class TensorImages
 {
     private static readonly PixelRange Range = PixelRange.Model;
 
+    // Held for the process's life, as a native Scalar converted from a number can be finalized while a call reads it (NativeScalarLifetimeTests).
+    private static readonly Scalar BytesPerUnit = Range.BytesPerUnit.ToScalar(), Min = Range.Min.ToScalar(), ByteMin = 0.ToScalar(), ByteMax = 255.ToScalar();
+
     /// <summary>Byte pixels (any integer or float dtype, 0..255) to float32 in [-1, 1]: x / 127.5 - 1.</summary>
-    public static Tensor ToModelRange(Tensor bytes) => bytes.to_type(ScalarType.Float32).div_(Range.BytesPerUnit).add_(Range.Min);
+    public static Tensor ToModelRange(Tensor bytes) => bytes.to_type(ScalarType.Float32).div_(BytesPerUnit).add_(Min);
 
     /// <summary>A float tensor [N, C, H, W] in [-1, 1] to planar bytes, image after image (values are clamped and rounded).</summary>
     public static byte[] ToBytes(Tensor images)
     {
         using var scope = NewDisposeScope();
-        var bytes = images.detach().to(CPU).sub(Range.Min).mul(Range.BytesPerUnit).round().clamp(0, 255).to_type(ScalarType.Byte).contiguous();
+        var bytes = images.detach().to(CPU).sub(Min).mul(BytesPerUnit).round().clamp(ByteMin, ByteMax).to_type(ScalarType.Byte).contiguous();
         return bytes.data<byte>().ToArray();
     }
 

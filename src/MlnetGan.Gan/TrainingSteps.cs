@@ -52,9 +52,11 @@ public sealed class DcganStep(DcganGenerator netG, DcganDiscriminator netD, Opti
     /// <summary>The step on a real batch (already in [-1, 1]) and a noise batch.</summary>
     public StepLosses Run(Tensor real, Tensor noise)
     {
+        using var pause = new CollectionPause();
         using var scope = NewDisposeScope();
         long n = real.shape[0];
-        var realTargets = torch.full(n, 1, realLabel, device: real.device);
+        using var realTarget = realLabel.ToScalar(); // disposed here, not left to the finalizer (NativeScalarLifetimeTests)
+        var realTargets = torch.full(n, 1, realTarget, device: real.device);
         var fakeTargets = torch.zeros(n, 1, device: real.device);
         var generatorTargets = torch.ones(n, 1, device: real.device);
 
@@ -97,6 +99,7 @@ public sealed class SemiSupervisedStep(DcganGenerator netG, DcganDiscriminator n
     /// <inheritdoc />
     public StepLosses Run(StepBatches batches)
     {
+        using var pause = new CollectionPause();
         using var scope = NewDisposeScope();
         var (labelledImages, labels) = batches.Labelled;
         var real = batches.Real;
@@ -146,6 +149,7 @@ public sealed class SupervisedStep(DcganDiscriminator netD, OptimizerHelper opti
     /// <inheritdoc />
     public StepLosses Run(StepBatches batches)
     {
+        using var pause = new CollectionPause();
         using var scope = NewDisposeScope();
         var (images, labels) = batches.Labelled;
         optimizerD.zero_grad();

@@ -22,6 +22,9 @@ public sealed record DemoOptions
     /// <summary>Built-in test images.</summary>
     public int TestImages { get; init; } = BuiltinShapes.DefaultTestCount;
 
+    /// <summary>How the built-in shapes are drawn: plain by default, where the demo's short training draws recognisable shapes (README).</summary>
+    public BuiltinStyle Shapes { get; init; } = BuiltinStyle.Plain;
+
     /// <summary>ngf = ndf.</summary>
     public int Width { get; init; } = 32;
 
@@ -76,7 +79,7 @@ public static class DemoWorkflow
         }.Validate();
         var evaluation = new EvaluationOptions { LabelsPerClass = options.LabelsPerClass, Repeats = options.Repeats, Seed = seed };
         var device = options.TrainingDevice;
-        var splits = BuiltinShapes.Generate((int)(seed & 0x7FFFFFFF), options.TrainImages, options.TestImages);
+        var splits = BuiltinShapes.Generate((int)(seed & 0x7FFFFFFF), options.TrainImages, options.TestImages, style: options.Shapes);
         progress.Notice($"Demo: a DCGAN ({CheckpointStore.Describe(model)}) on {splits.Train.Count} built-in images, {training.Epochs} epochs, on {device} in {TrainingStage.DescribePrecision(TrainingPrecisions.Resolve(training.Precision, device), training.Precision, device)}; report in {run.Root}");
 
         var trained = TrainingStage.Run(progress, run, splits.Train, model, training, device, resume: false, cancellation);
@@ -87,7 +90,7 @@ public static class DemoWorkflow
             generated = Sampling.SampleDataset(generator, splits.Test!.Count, seed, training.BatchSize, splits.Train.ClassNames);
         var report = RunEvaluation.EvaluateAndReport(run, splits, evaluation, options.FeaturizingDevice,
         [
-            ("dataset", $"built-in shapes, {splits.Train.Count} train / {splits.Test!.Count} test images, 10 classes"),
+            ("dataset", $"built-in shapes ({options.Shapes.ToString().ToLowerInvariant()}), {splits.Train.Count} train / {splits.Test!.Count} test images, 10 classes"),
             ("model", $"DCGAN {CheckpointStore.Describe(model)}, {model.FeatureLength:N0} features"),
             ("training", $"{trained.Step} steps in {trained.Elapsed.TotalSeconds:F0} s ({trained.ImagesPerSecond:F0} images/s over the whole training), batch {training.BatchSize}, real label {training.RealLabel:0.##}, {(training.LearningRateDecayEpochs == 0 ? "constant learning rate" : $"learning rate decayed to 0 over the last {training.LearningRateDecayEpochs} epochs")}, seed {seed}, {ConvolutionFlops.TrainingStep(model, training.BatchSize) * trained.Step / 1e12:F1} TFLOP"),
             ("device", device.ToString()),

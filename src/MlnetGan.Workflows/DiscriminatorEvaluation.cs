@@ -57,15 +57,15 @@ public static class DiscriminatorEvaluation
     {
         var test = CheckSplits(modelPath, splits);
         var ml = new MLContext(seed: (int)(options.Seed & 0x7FFFFFFF));
-        var sets = new Dictionary<string, (FeatureMatrix Train, FeatureMatrix Test)> { [TrainedSet] = FeaturizeSplits(ml, modelPath, splits.Train, test, TrainedSet, device, progress) };
+        var sets = new Dictionary<string, (FeatureMatrix Train, FeatureMatrix Test)> { [TrainedSet] = FeaturizeSplits(ml, modelPath, splits.Train, test, TrainedSet, options.AverageHorizontalFlip, device, progress) };
         SampleQuality? quality = null;
         if (generated is not null)
         {
             var (train, testFeatures) = sets[TrainedSet];
-            var generatedFeatures = FeaturizeImages(ml, modelPath, generated, $"{TrainedSet}, generated samples", device, progress);
+            var generatedFeatures = FeaturizeImages(ml, modelPath, generated, $"{TrainedSet}, generated samples", options.AverageHorizontalFlip, device, progress);
             quality = SampleQuality.Measure(ml, train, testFeatures, generatedFeatures, splits.Train.ClassNames, "the trained D's features");
         }
-        AddBaselines(sets, ml, modelPath, splits.Train, test, baselines, options.Seed, device, progress);
+        AddBaselines(sets, ml, modelPath, splits.Train, test, baselines, options.Seed, options.AverageHorizontalFlip, device, progress);
         var result = RunProtocol(ml, sets, splits.Train.ClassNames, options, progress) with { GeneratedSamples = quality };
         WriteReport(result, outputDirectory, modelPath, splits.Train, options);
         return result;
@@ -73,14 +73,15 @@ public static class DiscriminatorEvaluation
 
     /// <summary>
     /// The train and test features of the model (<see cref="TrainedSet"/>) and of the <paramref name="baselines"/>, in
-    /// that order; the untrained discriminator's weights are drawn from <paramref name="seed"/>.
+    /// that order; the untrained discriminator's weights are drawn from <paramref name="seed"/>. With
+    /// <paramref name="averageHorizontalFlip"/>, both discriminators' features are averaged with those of the mirror images.
     /// </summary>
     public static IReadOnlyDictionary<string, (FeatureMatrix Train, FeatureMatrix Test)> Featurize(MLContext context, string modelPath, DatasetSplits splits,
-        EvaluationBaselines baselines, long seed, OnnxDevice device, IWorkflowProgress progress)
+        EvaluationBaselines baselines, long seed, OnnxDevice device, IWorkflowProgress progress, bool averageHorizontalFlip = false)
     {
         var test = CheckSplits(modelPath, splits);
-        var sets = new Dictionary<string, (FeatureMatrix Train, FeatureMatrix Test)> { [TrainedSet] = FeaturizeSplits(context, modelPath, splits.Train, test, TrainedSet, device, progress) };
-        AddBaselines(sets, context, modelPath, splits.Train, test, baselines, seed, device, progress);
+        var sets = new Dictionary<string, (FeatureMatrix Train, FeatureMatrix Test)> { [TrainedSet] = FeaturizeSplits(context, modelPath, splits.Train, test, TrainedSet, averageHorizontalFlip, device, progress) };
+        AddBaselines(sets, context, modelPath, splits.Train, test, baselines, seed, averageHorizontalFlip, device, progress);
         return sets;
     }
 
@@ -108,6 +109,7 @@ public static class DiscriminatorEvaluation
             ["label budgets"] = string.Join(", ", options.LabelsPerClass.Select(b => b?.ToString(CultureInfo.InvariantCulture) ?? "all")),
             ["repeats"] = options.Repeats.ToString(CultureInfo.InvariantCulture),
             ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
+            ["discriminator features"] = options.AverageHorizontalFlip ? "averaged with the horizontally flipped image's" : "of the image alone",
         });
     }
 
@@ -123,7 +125,7 @@ public static class DiscriminatorEvaluation
     }
 
     private static void AddBaselines(Dictionary<string, (FeatureMatrix Train, FeatureMatrix Test)> sets, MLContext context, string modelPath, ImageDataset train, ImageDataset test,
-        EvaluationBaselines baselines, long seed, OnnxDevice device, IWorkflowProgress progress)
+        EvaluationBaselines baselines, long seed, bool averageHorizontalFlip, OnnxDevice device, IWorkflowProgress progress)
     {
         if (baselines.HasFlag(EvaluationBaselines.UntrainedDiscriminator))
         {
@@ -131,7 +133,7 @@ public static class DiscriminatorEvaluation
             try
             {
                 UntrainedBaseline.Export(modelPath, train, seed, untrained);
-                sets[UntrainedSet] = FeaturizeSplits(context, untrained, train, test, UntrainedSet, device, progress);
+                sets[UntrainedSet] = FeaturizeSplits(context, untrained, train, test, UntrainedSet, averageHorizontalFlip, device, progress);
             }
             finally
             {
@@ -141,15 +143,18 @@ public static class DiscriminatorEvaluation
         if (baselines.HasFlag(EvaluationBaselines.RawPixels)) sets[RawPixelsSet] = (FeatureMatrix.FromPixels(train), FeatureMatrix.FromPixels(test));
     }
 
-    private static (FeatureMatrix Train, FeatureMatrix Test) FeaturizeSplits(MLContext context, string modelPath, ImageDataset train, ImageDataset test, string set, OnnxDevice device,
-        IWorkflowProgress progress) =>
-        (FeaturizeImages(context, modelPath, train, $"{set}, train split", device, progress), FeaturizeImages(context, modelPath, test, $"{set}, test split", device, progress));
+    private static (FeatureMatrix Train, FeatureMatrix Test) FeaturizeSplits(MLContext context, string modelPath, ImageDataset train, ImageDataset test, string set,
+        bool averageHorizontalFlip, OnnxDevice device, IWorkflowProgress progress) =>
+        (FeaturizeImages(context, modelPath, train, $"{set}, train split", averageHorizontalFlip, device, progress),
+            FeaturizeImages(context, modelPath, test, $"{set}, test split", averageHorizontalFlip, device, progress));
 
-    private static FeatureMatrix FeaturizeImages(MLContext context, string modelPath, ImageDataset images, string title, OnnxDevice device, IWorkflowProgress progress)
+    private static FeatureMatrix FeaturizeImages(MLContext context, string modelPath, ImageDataset images, string title, bool averageHorizontalFlip, OnnxDevice device,
+        IWorkflowProgress progress)
     {
         FeatureMatrix matrix = null!;
         progress.Stage(title, report => matrix = FeatureMatrix.FromModel(context, modelPath, images,
-            progress: new SynchronousProgress<(int Done, int Total)>(p => report.Report(new StageProgress(p.Done, p.Total, ""))), device: device));
+            progress: new SynchronousProgress<(int Done, int Total)>(p => report.Report(new StageProgress(p.Done, p.Total, ""))), device: device,
+            averageHorizontalFlip: averageHorizontalFlip));
         return matrix;
     }
 }

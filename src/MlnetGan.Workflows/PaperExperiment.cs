@@ -26,6 +26,9 @@ public sealed record PaperOptions
     /// <summary>Labelled subsets per budget.</summary>
     public int Repeats { get; init; } = new EvaluationOptions().Repeats;
 
+    /// <summary>Evaluate the discriminator's features averaged with those of the mirror images (<see cref="EvaluationOptions.AverageHorizontalFlip"/>).</summary>
+    public bool AverageHorizontalFlip { get; init; }
+
     /// <summary>ngf = ndf.</summary>
     public int Width { get; init; } = new DcganConfig().Ndf;
 
@@ -109,7 +112,7 @@ public static class PaperExperiment
             WriteState(run.PaperStatePath, state);
         }
         var checkpoint = CheckpointStore.ReadState(new CheckpointStore(run).LatestPathOrNull()!);
-        var evaluation = new EvaluationOptions { LabelsPerClass = options.LabelsPerClass, Repeats = options.Repeats, Seed = seed };
+        var evaluation = new EvaluationOptions { LabelsPerClass = options.LabelsPerClass, Repeats = options.Repeats, Seed = seed, AverageHorizontalFlip = options.AverageHorizontalFlip };
         var report = RunEvaluation.EvaluateAndReport(run, splits, evaluation, options.FeaturizingDevice,
         [
             ("dataset", $"{dataPath}: {splits.Train.Count} train (labels unused for training) / {splits.Test.Count} test images"),

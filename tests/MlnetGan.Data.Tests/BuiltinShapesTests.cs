@@ -41,4 +41,34 @@ public class BuiltinShapesTests
         var splits = DatasetLoader.Load("builtin", new DatasetLoadOptions { ImageSize = 64, Channels = 1, BuiltinTrainCount = 20, BuiltinTestCount = 10 });
         Assert.Equal((1, 64, 64, 20), (splits.Train.Channels, splits.Train.Height, splits.Train.Width, splits.Train.Count));
     }
+
+    [Fact]
+    public void PlainShapesHaveAFlatBackgroundAndAreDeterministic()
+    {
+        var plain = BuiltinShapes.GenerateSplit(seed: 4, split: 0, count: 40, size: 32, channels: 3, BuiltinStyle.Plain);
+        var again = BuiltinShapes.GenerateSplit(seed: 4, split: 0, count: 40, size: 32, channels: 3, BuiltinStyle.Plain);
+        var textured = BuiltinShapes.GenerateSplit(seed: 4, split: 0, count: 40, size: 32, channels: 3);
+
+        Assert.Equal(plain.CopyPixels(), again.CopyPixels());
+        Assert.Equal(textured.Labels, plain.Labels);
+        for (int i = 0; i < plain.Count; i++)
+        {
+            // Plain: the background is one colour, so the most common colour covers at least half the image; the
+            // textured images' gradients and noise leave no colour that common.
+            Assert.True(MostCommonColourShare(plain.GetImage(i)) >= 0.5, $"plain image {i} has no flat background");
+            Assert.True(MostCommonColourShare(textured.GetImage(i)) < 0.1, $"textured image {i} has a flat background");
+        }
+    }
+
+    private static double MostCommonColourShare(ReadOnlySpan<byte> planar)
+    {
+        int pixels = planar.Length / 3;
+        var counts = new Dictionary<int, int>();
+        for (int p = 0; p < pixels; p++)
+        {
+            int colour = planar[p] << 16 | planar[pixels + p] << 8 | planar[2 * pixels + p];
+            counts[colour] = counts.GetValueOrDefault(colour) + 1;
+        }
+        return counts.Values.Max() / (double)pixels;
+    }
 }

@@ -35,6 +35,34 @@ public class EvaluationTests
     }
 
     [Fact]
+    public void FlipAveragedFeaturesAreTheMeanOfTheImageAndItsMirrorImage()
+    {
+        using var dir = new TempDirectory();
+        var model = TestModels.Export(dir, TestModels.Small);
+        var images = BuiltinShapes.GenerateSplit(seed: 3, split: 0, count: 5, size: 32, channels: 3);
+        // Mirrored by hand: pixel (c, y, x) of image i moves to (c, y, W - 1 - x).
+        var pixels = images.CopyPixels();
+        var mirrored = new byte[pixels.Length];
+        int w = images.Width;
+        for (int row = 0; row < pixels.Length; row += w)
+            for (int x = 0; x < w; x++) mirrored[row + x] = pixels[row + w - 1 - x];
+        var mirrorImages = new ImageDataset(mirrored, images.Labels.ToArray(), images.Channels, images.Height, images.Width, images.ClassNames, "mirrored");
+        var ml = new MLContext(seed: 0);
+
+        var plain = FeatureMatrix.FromModel(ml, model, images);
+        var mirror = FeatureMatrix.FromModel(ml, model, mirrorImages);
+        var averaged = FeatureMatrix.FromModel(ml, model, images, batchSize: 2, averageHorizontalFlip: true);
+
+        Assert.Equal(images.Labels, averaged.Labels);
+        for (int i = 0; i < images.Count; i++)
+        {
+            Assert.False(plain.Rows[i].SequenceEqual(mirror.Rows[i]), "a shape image and its mirror image gave the same features; the test cannot tell flipping apart");
+            for (int j = 0; j < plain.Dimension; j++)
+                Assert.Equal(0.5f * (plain.Rows[i][j] + mirror.Rows[i][j]), averaged.Rows[i][j], 1e-5f);
+        }
+    }
+
+    [Fact]
     public void ReportFilesAgreeWithTheResult()
     {
         using var dir = new TempDirectory();

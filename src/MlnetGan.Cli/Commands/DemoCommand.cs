@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using MlnetGan.Cli.Reports;
+using MlnetGan.Data;
 using MlnetGan.Gan;
 using MlnetGan.ML;
 using MlnetGan.Workflows;
@@ -20,6 +21,11 @@ internal static class DemoCommand
         var epochs = SharedOptions.Positive(new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => defaults.Epochs });
         var trainImages = SharedOptions.Positive(new Option<int>("--train-images") { Description = "Built-in training images (class-balanced).", DefaultValueFactory = _ => defaults.TrainImages });
         var testImages = SharedOptions.Positive(new Option<int>("--test-images") { Description = "Built-in test images.", DefaultValueFactory = _ => defaults.TestImages });
+        var shapes = OptionParsers.KebabCase(new Option<BuiltinStyle>("--shapes")
+        {
+            Description = "How the built-in shapes are drawn: textured (gradients, stripes and pixel noise: the built-in dataset) or plain (a light shape on a dark plain background).",
+            DefaultValueFactory = _ => defaults.Shapes,
+        });
         var width = SharedOptions.Positive(new Option<int>("--width") { Description = "ngf = ndf.", DefaultValueFactory = _ => defaults.Width });
         var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per training step.", DefaultValueFactory = _ => defaults.BatchSize });
         var realLabel = new Option<double>("--real-label") { Description = "The discriminator's target for real images (0.9: one-sided label smoothing; 1: the DCGAN paper's).", DefaultValueFactory = _ => defaults.RealLabel };
@@ -32,7 +38,7 @@ internal static class DemoCommand
         var precision = SharedOptions.Precision();
         var command = new Command("demo", "Train, export, featurize and evaluate on the built-in dataset (no download); ends with the accuracy table and the report's path.")
         {
-            output, force, epochs, trainImages, testImages, width, batchSize, realLabel, learningRateDecay, budgets, repeats, seed, device, fallback, precision,
+            output, force, epochs, trainImages, testImages, shapes, width, batchSize, realLabel, learningRateDecay, budgets, repeats, seed, device, fallback, precision,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -43,7 +49,7 @@ internal static class DemoCommand
             using var previous = SetAside.Folder(run.Root);
             var options = new DemoOptions
             {
-                Epochs = parse.GetValue(epochs), TrainImages = parse.GetValue(trainImages), TestImages = parse.GetValue(testImages), Width = parse.GetValue(width),
+                Epochs = parse.GetValue(epochs), TrainImages = parse.GetValue(trainImages), TestImages = parse.GetValue(testImages), Shapes = parse.GetValue(shapes), Width = parse.GetValue(width),
                 BatchSize = parse.GetValue(batchSize), RealLabel = parse.GetValue(realLabel), LearningRateDecayEpochs = parse.GetValue(learningRateDecay), LabelsPerClass = EvaluateCommand.ParseBudgets(parse.GetValue(budgets)!),
                 Repeats = parse.GetValue(repeats), Seed = parse.GetValue(seed), Precision = parse.GetValue(precision),
                 TrainingDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]")),

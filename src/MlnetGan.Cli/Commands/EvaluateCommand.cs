@@ -18,6 +18,7 @@ internal static class EvaluateCommand
         var budgets = new Option<string>("--labels-per-class") { Description = "Label budgets, comma-separated; 'all' uses every training image.", DefaultValueFactory = _ => FormatBudgets(new EvaluationOptions().LabelsPerClass) };
         var repeats = SharedOptions.Positive(new Option<int>("--repeats") { Description = "Random labelled subsets per budget.", DefaultValueFactory = _ => new EvaluationOptions().Repeats });
         var classifier = SharedOptions.Classifier();
+        var averageFlip = SharedOptions.AverageFlip();
         var baselines = new Option<string>("--baselines") { Description = "Comma-separated: raw (pixels), untrained (a random D of the same shape), or none.", DefaultValueFactory = _ => "raw,untrained" };
         var seed = SharedOptions.Seed();
         var device = SharedOptions.Device();
@@ -25,7 +26,7 @@ internal static class EvaluateCommand
         var output = new Option<string>("--out") { Description = "Report folder (results.json, report.md, accuracy.png).", Required = true };
         var command = new Command("evaluate", "Accuracy of a linear classifier on the discriminator's features per label budget, against baselines (the paper's protocol).")
         {
-            model, data, format, budgets, repeats, classifier, baselines, seed, device, fallback, output,
+            model, data, format, budgets, repeats, classifier, averageFlip, baselines, seed, device, fallback, output,
         };
         command.SetAction(parse =>
         {
@@ -35,6 +36,7 @@ internal static class EvaluateCommand
                 Repeats = parse.GetValue(repeats),
                 Classifier = ParseClassifier(parse.GetValue(classifier)!),
                 Seed = parse.GetValue(seed),
+                AverageHorizontalFlip = parse.GetValue(averageFlip),
             };
             var result = DiscriminatorEvaluation.Evaluate(parse.GetRequiredValue(model), parse.GetValue(data)!, parse.GetValue(format), ParseBaselines(parse.GetValue(baselines)!), options,
                 Path.GetFullPath(parse.GetRequiredValue(output)), OnnxDevice.Parse(parse.GetValue(device)!, parse.GetValue(fallback)), ConsoleProgress.Workflow);

@@ -23,6 +23,7 @@ internal static class PaperCommand
         var budget = new Option<string>("--budget") { Description = "Training budget: a time (90s, 60m, 1.5h) or epochs (7e).", DefaultValueFactory = _ => defaults.Budget.Text };
         var budgets = new Option<string>("--labels-per-class") { Description = "Label budgets of the evaluation.", DefaultValueFactory = _ => EvaluateCommand.FormatBudgets(defaults.LabelsPerClass) };
         var repeats = SharedOptions.Positive(new Option<int>("--repeats") { Description = "Labelled subsets per budget.", DefaultValueFactory = _ => defaults.Repeats });
+        var averageFlip = SharedOptions.AverageFlip();
         var width = SharedOptions.Positive(new Option<int>("--width") { Description = "ngf = ndf.", DefaultValueFactory = _ => defaults.Width });
         var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per training step.", DefaultValueFactory = _ => defaults.BatchSize });
         var seed = SharedOptions.Seed();
@@ -31,7 +32,7 @@ internal static class PaperCommand
         var precision = SharedOptions.Precision();
         var command = new Command("paper", "The DCGAN paper's CIFAR-10 evaluation in one resumable command: train (no labels), export, evaluate, report.")
         {
-            data, output, budget, budgets, repeats, width, batchSize, seed, device, fallback, precision,
+            data, output, budget, budgets, repeats, averageFlip, width, batchSize, seed, device, fallback, precision,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -40,7 +41,7 @@ internal static class PaperCommand
             var (timeBudget, epochBudget) = ParseBudget(budgetText);
             var options = new PaperOptions
             {
-                Budget = new PaperBudget(budgetText, timeBudget, epochBudget), LabelsPerClass = EvaluateCommand.ParseBudgets(parse.GetValue(budgets)!), Repeats = parse.GetValue(repeats),
+                Budget = new PaperBudget(budgetText, timeBudget, epochBudget), LabelsPerClass = EvaluateCommand.ParseBudgets(parse.GetValue(budgets)!), Repeats = parse.GetValue(repeats), AverageHorizontalFlip = parse.GetValue(averageFlip),
                 Width = parse.GetValue(width), BatchSize = parse.GetValue(batchSize), Seed = parse.GetValue(seed), Precision = parse.GetValue(precision),
                 TrainingDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]")),
                 FeaturizingDevice = OnnxDevice.Parse(parse.GetValue(device)!, parse.GetValue(fallback)),

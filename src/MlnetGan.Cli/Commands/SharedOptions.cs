@@ -30,6 +30,9 @@ internal static class SharedOptions
         DefaultValueFactory = _ => TrainingPrecision.Auto,
     });
 
+    public static Option<bool> AverageFlip() =>
+        new("--average-flip") { Description = "Average each image's discriminator features with those of its mirror image (left to right), for training and test images alike; raw pixels are unchanged." };
+
     public static Option<long> Seed() =>
         new("--seed") { Description = "Random seed (weights, shuffling, noise, label subsets).", DefaultValueFactory = _ => new TrainingOptions().Seed };
 

@@ -34,6 +34,12 @@ public sealed record EvaluationOptions
     /// <summary>Seed of the subsets, the validation splits and the trainers.</summary>
     public long Seed { get; init; }
 
+    /// <summary>
+    /// Discriminator features of each image averaged with those of its mirror image (left to right), for the training and
+    /// the test images alike: a test-time augmentation the paper's setting allows. The raw-pixel baseline is unchanged.
+    /// </summary>
+    public bool AverageHorizontalFlip { get; init; }
+
     /// <summary>Part of each labelled subset held out (per class, at least one image) to choose the regularisation.</summary>
     public double ValidationFraction { get; init; } = 0.2;
 

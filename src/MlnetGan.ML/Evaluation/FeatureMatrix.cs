@@ -10,13 +10,24 @@ public sealed record FeatureMatrix(float[][] Rows, int[] Labels)
     /// <summary>Length of each feature vector.</summary>
     public int Dimension => Rows.Length == 0 ? 0 : Rows[0].Length;
 
-    /// <summary>Featurizes every image of <paramref name="images"/> with the ML.NET DCGAN featurizer (batched, streamed).</summary>
-    public static FeatureMatrix FromModel(MLContext context, string modelPath, ImageDataset images, int batchSize = 256, IProgress<(int Done, int Total)>? progress = null, OnnxDevice? device = null)
+    /// <summary>
+    /// Featurizes every image of <paramref name="images"/> with the ML.NET DCGAN featurizer (batched, streamed). With
+    /// <paramref name="averageHorizontalFlip"/>, each row is the mean of the features of the image and of its mirror image.
+    /// </summary>
+    public static FeatureMatrix FromModel(MLContext context, string modelPath, ImageDataset images, int batchSize = 256, IProgress<(int Done, int Total)>? progress = null, OnnxDevice? device = null,
+        bool averageHorizontalFlip = false)
     {
         var rows = new float[images.Count][];
         int i = 0;
+        using var flipped = averageHorizontalFlip ? Stream(context, modelPath, images, batchSize, device, flipHorizontally: true).GetEnumerator() : null;
         foreach (var row in Stream(context, modelPath, images, batchSize, device))
         {
+            if (flipped is not null)
+            {
+                flipped.MoveNext();
+                var mirror = flipped.Current;
+                for (int j = 0; j < row.Length; j++) row[j] = 0.5f * (row[j] + mirror[j]);
+            }
             rows[i++] = row;
             if (i % batchSize == 0 || i == images.Count) progress?.Report((i, images.Count));
         }
@@ -25,11 +36,12 @@ public sealed record FeatureMatrix(float[][] Rows, int[] Labels)
 
     /// <summary>
     /// The feature vectors of <paramref name="images"/> in order, computed lazily through the batched ML.NET featurizer:
-    /// only one batch is held at a time, so any number of images streams in bounded memory.
+    /// only one batch is held at a time, so any number of images streams in bounded memory. With
+    /// <paramref name="flipHorizontally"/>, the features of the images mirrored left to right.
     /// </summary>
-    public static IEnumerable<float[]> Stream(MLContext context, string modelPath, ImageDataset images, int batchSize = 256, OnnxDevice? device = null)
+    public static IEnumerable<float[]> Stream(MLContext context, string modelPath, ImageDataset images, int batchSize = 256, OnnxDevice? device = null, bool flipHorizontally = false)
     {
-        var data = new ImageDatasetDataView(images);
+        var data = new ImageDatasetDataView(images, flipHorizontally);
         using var transformer = context.Transforms.ExtractDcganFeatures(new DcganFeaturizerOptions
         {
             ModelPath = modelPath, InputColumnName = "Pixels", OutputColumnName = "Features", BatchSize = batchSize,

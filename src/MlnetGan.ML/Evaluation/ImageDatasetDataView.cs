@@ -7,17 +7,20 @@ namespace MlnetGan.ML;
 /// <summary>
 /// An <see cref="ImageDataset"/> as an ML.NET data view without copying it: <c>Pixels</c>, a vector of Single holding
 /// the planar 0..255 pixels (what the featurizer takes), and <c>Label</c>, the class index as a key (1-based; 0 = unlabeled)
-/// whose key values are the class names.
+/// whose key values are the class names. Optionally each image mirrored left to right (the horizontal flip).
 /// </summary>
 public sealed class ImageDatasetDataView : IDataView
 {
     private readonly ImageDataset dataset;
+    private readonly bool flipHorizontally;
 
     /// <summary>A view of <paramref name="dataset"/>'s images and labels.</summary>
     /// <param name="dataset">The images; they are read, not copied.</param>
-    public ImageDatasetDataView(ImageDataset dataset)
+    /// <param name="flipHorizontally">Serve every image mirrored left to right.</param>
+    public ImageDatasetDataView(ImageDataset dataset, bool flipHorizontally = false)
     {
         this.dataset = dataset;
+        this.flipHorizontally = flipHorizontally;
         var builder = new DataViewSchema.Builder();
         builder.AddColumn("Pixels", new VectorDataViewType(NumberDataViewType.Single, dataset.ImageLength));
         builder.AddColumn("Label", new KeyDataViewType(typeof(uint), Math.Max(1, dataset.ClassNames.Count)), NameAnnotations.Of("KeyValues", dataset.ClassNames));
@@ -60,7 +63,8 @@ public sealed class ImageDatasetDataView : IDataView
                 {
                     var image = parent.dataset.GetImage(start + (int)position);
                     var editor = VBufferEditor.Create(ref value, image.Length);
-                    for (int i = 0; i < image.Length; i++) editor.Values[i] = image[i];
+                    if (parent.flipHorizontally) CopyFlipped(image, editor.Values, parent.dataset.Width);
+                    else for (int i = 0; i < image.Length; i++) editor.Values[i] = image[i];
                     value = editor.Commit();
                 }),
                 1 => (ValueGetter<uint>)((ref uint value) =>
@@ -71,6 +75,13 @@ public sealed class ImageDatasetDataView : IDataView
                 _ => throw new ArgumentOutOfRangeException(nameof(column)),
             };
             return getter as ValueGetter<TValue> ?? throw new InvalidOperationException($"column '{column.Name}' is not {typeof(TValue).Name}");
+        }
+
+        // Planar pixels: every row of every channel is reversed.
+        private static void CopyFlipped(ReadOnlySpan<byte> image, Span<float> destination, int width)
+        {
+            for (int row = 0; row < image.Length; row += width)
+                for (int x = 0; x < width; x++) destination[row + x] = image[row + width - 1 - x];
         }
     }
 }
