@@ -2,14 +2,14 @@ using SkiaSharp;
 
 namespace MlnetGan.Data;
 
-/// <summary>How the built-in shapes are drawn.</summary>
+/// <summary>How the built-in shapes are drawn (the built-in dataset is <see cref="Textured"/>; the demo draws <see cref="Plain"/>).</summary>
 public enum BuiltinStyle
 {
-    /// <summary>Over two-colour gradients with translucent stripes and blobs, plus pixel noise (the built-in dataset).</summary>
-    Textured,
-
     /// <summary>A light shape over a dark plain background, without texture or noise: the same classes, easier for a small, short-trained GAN to draw.</summary>
     Plain,
+
+    /// <summary>Over two-colour gradients with translucent stripes and blobs, plus pixel noise (the built-in dataset).</summary>
+    Textured,
 }
 
 /// <summary>
