@@ -14,7 +14,7 @@ namespace MlnetGan.Gan;
 public sealed class CollectionPause : IDisposable
 {
     /// <summary>Bytes that may be allocated, by all threads together, while a pause is open.</summary>
-    public const long Budget = 8L << 20;
+    public const long Budget = 4L << 20;
 
     private readonly bool started;
 

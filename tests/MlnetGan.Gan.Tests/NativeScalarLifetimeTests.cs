@@ -9,7 +9,7 @@ namespace MlnetGan.Gan.Tests;
 /// collection while the operation runs (another thread allocating is enough; the trainer's batch reader does) could free
 /// it mid-call: a demo run died in D's LeakyReLU with "toFloat ... Expected false to be true". These training steps run
 /// while another thread allocates about as fast as it can, so collections are due all the time (before the steps held
-/// collections off with <see cref="CollectionPause"/>, the DCGAN case failed in 2 of 3 runs here).
+/// collections off with <see cref="CollectionPause"/>, they failed in 3 of 4 runs here).
 /// </summary>
 public class NativeScalarLifetimeTests
 {
