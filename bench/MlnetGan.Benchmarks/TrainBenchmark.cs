@@ -53,6 +53,7 @@ internal static class TrainBenchmark
         // Enough images for 8 distinct bare-loop batches and for the trainer (the built-in set is 5,000 images by default).
         var data = BuiltinShapes.GenerateSplit(0, 0, Math.Max(BuiltinShapes.DefaultTrainCount, 8 * batchSize), model.ImageSize, model.Channels);
         var bf16 = TrainingPrecisions.Bf16Support(device);
+        AnsiConsole.MarkupLineInterpolated($"malloc: {NativeAllocator.TuneForTraining()} (the trainer's setting, applied before the bare loop too)");
         var peak = device.type == DeviceType.CPU ? CpuPeak.Detect() : null;
         AnsiConsole.MarkupLineInterpolated($"bench train: {CheckpointStore.Describe(model)}, batch {batchSize}, {torch.get_num_threads()} threads, device {device}; bf16: {(bf16.Fast ? "fast" : "not fast")} ({bf16.Reason}), so auto picks {OptionParsers.Kebab(TrainingPrecisions.Resolve(TrainingPrecision.Auto, device))}");
         if (peak is not null) AnsiConsole.MarkupLineInterpolated($"peak: {peak.Describe()}");

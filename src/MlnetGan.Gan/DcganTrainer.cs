@@ -52,6 +52,7 @@ public sealed class DcganTrainer
         start ??= new RunStartOptions();
         model.Validate();
         options.Validate();
+        NativeAllocator.TuneForTraining();
         if (dataset.Channels != model.Channels || dataset.Height != model.ImageSize || dataset.Width != model.ImageSize)
             throw new ArgumentException($"the dataset holds {dataset.Channels}x{dataset.Height}x{dataset.Width} images but the model expects {model.Channels}x{model.ImageSize}x{model.ImageSize}");
         if ((options.Mode == DiscriminatorMode.Dcgan) != (model.NumClasses == 0))

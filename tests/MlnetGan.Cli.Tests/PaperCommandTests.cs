@@ -5,7 +5,7 @@ namespace MlnetGan.Cli.Tests;
 
 public class PaperCommandTests
 {
-    private static readonly string[] Tiny = ["--budget", "1e", "--width", "8", "--batch-size", "8", "--labels-per-class", "2,all", "--repeats", "2", "--device", "cpu"];
+    private static readonly string[] Tiny = ["--budget", "1e", "--ngf", "8", "--ndf", "8", "--batch-size", "8", "--labels-per-class", "2,all", "--repeats", "2", "--device", "cpu"];
 
     [Fact]
     public void RunsOnCifarBinaryAndAContinuedRunKeepsTheTrainingAndRewritesTheReport()

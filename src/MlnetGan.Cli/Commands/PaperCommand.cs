@@ -24,7 +24,8 @@ internal static class PaperCommand
         var budgets = new Option<string>("--labels-per-class") { Description = "Label budgets of the evaluation.", DefaultValueFactory = _ => EvaluateCommand.FormatBudgets(defaults.LabelsPerClass) };
         var repeats = SharedOptions.Positive(new Option<int>("--repeats") { Description = "Labelled subsets per budget.", DefaultValueFactory = _ => defaults.Repeats });
         var averageFlip = SharedOptions.AverageFlip();
-        var width = SharedOptions.Positive(new Option<int>("--width") { Description = "ngf = ndf.", DefaultValueFactory = _ => defaults.Width });
+        var ngf = SharedOptions.Positive(new Option<int>("--ngf") { Description = "Generator width.", DefaultValueFactory = _ => defaults.Ngf });
+        var ndf = SharedOptions.Positive(new Option<int>("--ndf") { Description = "Discriminator width.", DefaultValueFactory = _ => defaults.Ndf });
         var batchSize = SharedOptions.Positive(new Option<int>("--batch-size") { Description = "Images per training step.", DefaultValueFactory = _ => defaults.BatchSize });
         var seed = SharedOptions.Seed();
         var device = SharedOptions.Device();
@@ -32,7 +33,7 @@ internal static class PaperCommand
         var precision = SharedOptions.Precision();
         var command = new Command("paper", "The DCGAN paper's CIFAR-10 evaluation in one resumable command: train (no labels), export, evaluate, report.")
         {
-            data, output, budget, budgets, repeats, averageFlip, width, batchSize, seed, device, fallback, precision,
+            data, output, budget, budgets, repeats, averageFlip, ngf, ndf, batchSize, seed, device, fallback, precision,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -42,7 +43,7 @@ internal static class PaperCommand
             var options = new PaperOptions
             {
                 Budget = new PaperBudget(budgetText, timeBudget, epochBudget), LabelsPerClass = EvaluateCommand.ParseBudgets(parse.GetValue(budgets)!), Repeats = parse.GetValue(repeats), AverageHorizontalFlip = parse.GetValue(averageFlip),
-                Width = parse.GetValue(width), BatchSize = parse.GetValue(batchSize), Seed = parse.GetValue(seed), Precision = parse.GetValue(precision),
+                Ngf = parse.GetValue(ngf), Ndf = parse.GetValue(ndf), BatchSize = parse.GetValue(batchSize), Seed = parse.GetValue(seed), Precision = parse.GetValue(precision),
                 TrainingDevice = TorchDevice.Resolve(parse.GetValue(device)!, parse.GetValue(fallback), m => AnsiConsole.MarkupLineInterpolated($"[yellow]{m}[/]")),
                 FeaturizingDevice = OnnxDevice.Parse(parse.GetValue(device)!, parse.GetValue(fallback)),
             };

@@ -153,6 +153,14 @@ public static class EvaluationProtocol
         Enumerable.Range(0, classes).Select(k => Enumerable.Range(0, labels.Length).Where(i => labels[i] == k).ToArray()).ToArray();
 
     /// <summary>
+    /// Threads of the L-BFGS trainers, fixed so that a fit is the same on every machine. ML.NET's L-BFGS with one thread
+    /// reads the data view again for every evaluation of the loss; with more than one it copies the rows into memory once
+    /// and splits them into that many fixed chunks whose gradients it adds in order (so the result does not depend on
+    /// timing). Two threads fitted the demo's judge (5,000 images, 3,584 features) in 4.5 s instead of 25 s.
+    /// </summary>
+    internal const int LbfgsThreads = 2;
+
+    /// <summary>
     /// Chooses the L2 strength of the grid with the best accuracy on <paramref name="validation"/> (fitting on
     /// <paramref name="fit"/>), then refits on both with it: the classifier the protocol scores.
     /// </summary>
@@ -216,7 +224,7 @@ public static class EvaluationProtocol
             }),
             ProbeClassifier.LbfgsMaxEnt => trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
             {
-                LabelColumnName = "Label", FeatureColumnName = "Features", L1Regularization = 0, L2Regularization = (float)lambda, NumberOfThreads = 1,
+                LabelColumnName = "Label", FeatureColumnName = "Features", L1Regularization = 0, L2Regularization = (float)lambda, NumberOfThreads = LbfgsThreads,
             }),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Classifier, "unknown classifier"),
         };

@@ -55,7 +55,7 @@ public sealed record SampleQuality(
         var pipeline = context.Transforms.NormalizeMeanVariance("Features")
             .Append(context.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
             {
-                LabelColumnName = "Label", FeatureColumnName = "Features", L1Regularization = 0, L2Regularization = (float)JudgeL2, NumberOfThreads = 1,
+                LabelColumnName = "Label", FeatureColumnName = "Features", L1Regularization = 0, L2Regularization = (float)JudgeL2, NumberOfThreads = EvaluationProtocol.LbfgsThreads,
             }));
         var model = pipeline.Fit(new FeatureRowsDataView(train, All(train), classNames));
 
