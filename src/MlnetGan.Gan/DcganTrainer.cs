@@ -45,6 +45,7 @@ public sealed class DcganTrainer
     /// holding the run's <see cref="RunLock"/> throughout. Resuming takes the newest checkpoint that passes its integrity
     /// check and refuses a dataset other than the run's unless <paramref name="start"/> allows it.
     /// Cancelling <paramref name="cancellation"/> writes a checkpoint and returns with <see cref="TrainingResult.Interrupted"/>.
+    /// On Linux it tunes glibc's malloc for the process first (<see cref="NativeAllocator.TuneForTraining"/>).
     /// </summary>
     public static TrainingResult Train(ImageDataset dataset, RunFolder run, DcganConfig model, TrainingOptions options, Device device,
         bool resume = false, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default, RunStartOptions? start = null)

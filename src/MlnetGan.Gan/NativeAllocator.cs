@@ -8,8 +8,8 @@ namespace MlnetGan.Gan;
 /// when freed, the heap's free top is trimmed, and the per-thread arenas shrink), so the next step faults the same pages
 /// in again and the kernel zeroes them. The settings here keep freed buffers in the process for reuse: blocks up to
 /// 32 MiB come from the heap, up to 256 MiB of free heap is kept, and one arena serves every thread. Measured side by side
-/// (BENCHMARKS.md, "glibc's malloc and the trainer"): the demo's model trained at about 1,000 images/s with glibc's
-/// defaults and about 1,650 with these; the process's memory stays flat at a few hundred MiB more at most.
+/// (BENCHMARKS.md, "glibc's malloc and the trainer"): the demo's model trained at 900-1,200 images/s with glibc's
+/// defaults and 1,400-1,600 with these; the process's memory stays flat, 130-200 MiB higher.
 /// </summary>
 public static class NativeAllocator
 {
@@ -42,7 +42,7 @@ public static class NativeAllocator
             bool applied = MallocOption(MallocMmapThresholdParameter, MmapThreshold) == 1
                 & MallocOption(MallocTrimThresholdParameter, TrimThreshold) == 1
                 & MallocOption(MallocArenaMaxParameter, 1) == 1;
-            return applied ? $"glibc {version}: mmap threshold 32 MiB, trim threshold 256 MiB, one arena" : $"glibc {version} refused a setting";
+            return applied ? $"glibc {version}: mmap threshold {MmapThreshold >> 20} MiB, trim threshold {TrimThreshold >> 20} MiB, one arena" : $"glibc {version} refused a setting";
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {
